@@ -1,0 +1,66 @@
+"""Reading request bodies within the size and nesting limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+
+from errorledger.errors import InvalidInput, PayloadTooLarge
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+async def read_body(request: Request, *, max_bytes: int) -> bytes:
+    """The whole body, refused as soon as it is known to exceed ``max_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes, *, max_depth: int) -> Any:
+    """Decode a JSON document no deeper than ``max_depth`` containers."""
+    if not raw.strip():
+        raise InvalidInput.single(("body",), "invalid", "The request body is empty; send JSON.")
+    try:
+        value = _decode_json(raw)
+    except msgspec.DecodeError as exc:
+        raise InvalidInput.single(
+            ("body",), "invalid", f"The body is not valid JSON: {exc}"
+        ) from None
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    if _deeper_than(value, max_depth):
+        raise _too_deep(max_depth)
+    return value
+
+
+def _too_deep(max_depth: int) -> InvalidInput:
+    return InvalidInput.single(
+        ("body",), "invalid", f"The JSON is nested deeper than {max_depth} levels."
+    )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    if isinstance(value, dict):
+        if limit == 0:
+            return True
+        return any(_deeper_than(item, limit - 1) for item in value.values())
+    if isinstance(value, list):
+        if limit == 0:
+            return True
+        return any(_deeper_than(item, limit - 1) for item in value)
+    return False
+
+
+async def read_json(request: Request, *, max_bytes: int, max_depth: int) -> Any:
+    return parse_json(await read_body(request, max_bytes=max_bytes), max_depth=max_depth)

@@ -1,0 +1,139 @@
+"""The request body of ``POST /api/v3/integrations/{id}/logs``: seed 000's
+``integration-log-create`` schema, checked by hand so that every problem is reported at
+once with its own pointer, as the original service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from errorledger.core.clock import isoformat_us, now_us, to_us
+from errorledger.errors import FieldError, InvalidInput
+
+Location = tuple[str | int, ...]
+
+FIELDS = (
+    "base_url",
+    "full_url",
+    "method",
+    "response_code",
+    "response",
+    "request",
+    "created_at",
+    "exception_type",
+    "exception",
+)
+
+_TYPE_NAMES = {str: "string", dict: "object", int: "integer"}
+
+
+def _type_error(location: Location, *allowed: type) -> FieldError:
+    names = " or ".join(_TYPE_NAMES[t] for t in allowed)
+    return FieldError(location, "invalid", f"Input should be a valid {names}")
+
+
+def _check(
+    value: Any, location: Location, *allowed: type, nullable: bool = True
+) -> list[FieldError]:
+    if value is None:
+        return [] if nullable else [FieldError(location, "null", "This field may not be null.")]
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        return [_type_error(location, *allowed)]
+    return []
+
+
+def _check_base_url(value: Any) -> list[FieldError]:
+    errors = _check(value, ("body", "base_url"), str, nullable=False)
+    if not errors and not value:
+        errors.append(
+            FieldError(("body", "base_url"), "invalid", "String should have at least 1 character")
+        )
+    return errors
+
+
+def _check_response_code(value: Any) -> list[FieldError]:
+    location: Location = ("body", "response_code")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    errors = _check(value, location, int)
+    if not errors and value is not None and value < 0:
+        errors.append(
+            FieldError(location, "min_value", "Input should be greater than or equal to 0")
+        )
+    return errors
+
+
+def _check_message(value: Any, name: str, parts: dict[str, tuple[type, ...]]) -> list[FieldError]:
+    location: Location = ("body", name)
+    errors = _check(value, location, dict)
+    if errors or value is None:
+        return errors
+    for part, allowed in parts.items():
+        errors += _check(value.get(part), (*location, part), *allowed)
+    return errors
+
+
+def _parse_created_at(value: Any) -> tuple[list[FieldError], datetime | None]:
+    location: Location = ("body", "created_at")
+    errors = _check(value, location, str)
+    if errors or value is None:
+        return errors, None
+    invalid = FieldError(location, "invalid", "Input should be a valid RFC 3339 date-time")
+    if len(value) < 16 or value[10] not in "Tt ":
+        return [invalid], None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return [invalid], None
+    return [], moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_CHECKS: dict[str, Callable[[Any], list[FieldError]]] = {
+    "base_url": _check_base_url,
+    "full_url": lambda v: _check(v, ("body", "full_url"), str),
+    "method": lambda v: _check(v, ("body", "method"), str),
+    "response_code": _check_response_code,
+    "response": lambda v: _check_message(v, "response", {"headers": (dict,), "body": (str, dict)}),
+    "request": lambda v: _check_message(
+        v, "request", {"headers": (dict, str), "payload": (dict, str)}
+    ),
+    "exception_type": lambda v: _check(v, ("body", "exception_type"), str),
+    "exception": lambda v: _check(v, ("body", "exception"), str),
+}
+
+
+def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
+    """The stored content of the log, and its ``created_at`` in microseconds (now if not given).
+
+    Raises ``InvalidInput`` listing every problem found.
+    """
+    if not isinstance(body, dict):
+        raise InvalidInput.single(
+            ("body",), "invalid", "Input should be a valid dictionary or object"
+        )
+    errors = [
+        FieldError(("body", key), "extra_forbidden", "Extra inputs are not permitted")
+        for key in body
+        if key not in FIELDS
+    ]
+    if "base_url" not in body:
+        errors.append(FieldError(("body", "base_url"), "required", "Field required"))
+    for name, check in _CHECKS.items():
+        if name in body:
+            errors += check(body[name])
+    date_errors, created_at = _parse_created_at(body.get("created_at"))
+    errors += date_errors
+    if errors:
+        raise InvalidInput(errors)
+    content = {name: body.get(name) for name in FIELDS}
+    if content["method"] is None:
+        content["method"] = ""  # the stored log always has a method, as the schema's default
+    if isinstance(content["response_code"], float):
+        content["response_code"] = int(content["response_code"])
+    occurred_at = now_us() if created_at is None else to_us(created_at)
+    content["created_at"] = (
+        isoformat_us(occurred_at) if created_at is None else created_at.isoformat()
+    )
+    return content, occurred_at

@@ -1,0 +1,172 @@
+"""Integration exception logs (seed 000), wire-compatible with the original API.
+
+Errors use JSON:API: ``{"errors": [{status, code, title, detail, source: {pointer}}]}``,
+where a pointer reads ``body/<field>``, ``query/<name>`` or ``path/<name>``. ``status`` is a
+number, as in every example of the seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from errorledger.api.auth import authenticate
+from errorledger.api.body import read_json
+from errorledger.api.context import runtime
+from errorledger.api.integration_log_input import parse_integration_log
+from errorledger.api.params import cursor, page_size, path_id
+from errorledger.api.responses import guarded, json_response
+from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.core.query import Page
+from errorledger.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    StorageUnavailable,
+)
+from errorledger.storage.records import EntryRecord
+
+KIND = EntryKind.INTEGRATION_LOG
+
+
+def _error(status: int, code: str, detail: str, pointer: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "title": code.replace("_", " ").title(),
+        "detail": detail,
+    }
+    if pointer is not None:
+        error["source"] = {"pointer": pointer}
+    return error
+
+
+def render_error(exc: Exception) -> Response:
+    """The one renderer of this family's errors."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, PayloadTooLarge):
+        status, errors = 413, [_error(413, "payload_too_large", exc.errors[0].message, "body")]
+    elif isinstance(exc, InvalidInput):
+        status = 400
+        errors = [
+            _error(400, e.code, e.message, "/".join(map(str, e.location))) for e in exc.errors
+        ]
+    elif isinstance(exc, AuthenticationFailed):
+        status, errors = 401, [_error(401, "authentication_failed", exc.message)]
+        headers["WWW-Authenticate"] = 'Basic realm="errorledger"'
+    elif isinstance(exc, PermissionDenied):
+        status, errors = 403, [_error(403, "forbidden", str(exc))]
+    elif isinstance(exc, NotFound):
+        status, errors = 404, [_error(404, "not_found", str(exc))]
+    elif isinstance(exc, StorageUnavailable):
+        status, errors = 503, [_error(503, "service_unavailable", "Try again shortly.")]
+        headers["Retry-After"] = "1"
+    else:
+        status, errors = 500, [_error(500, "server_error", "An unexpected error occurred.")]
+    return json_response({"errors": errors}, status=status, headers=headers)
+
+
+def render_http_error(status: int, detail: str) -> Response:
+    """Routing errors (unknown path, wrong method) under ``/api/v3/``."""
+    code = "not_found" if status == 404 else "invalid"
+    return json_response({"errors": [_error(status, code, detail)]}, status=status)
+
+
+def render_log(entry: EntryRecord) -> dict[str, Any]:
+    content = entry.content
+    return {
+        "id": entry.id,
+        "integration_id": int(entry.source),
+        **content,
+        "protected": entry.protected,
+        "additional_data": "",
+    }
+
+
+def _page_response(request: Request, page: Page, size: int) -> Response:
+    headers = {}
+    if page.next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return json_response({"data": [render_log(e) for e in page.entries]}, headers=headers)
+
+
+@guarded(render_error)
+async def create_log(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    integration_id = path_id(request, "id")
+    body = await read_json(
+        request, max_bytes=rt.settings.max_body_bytes, max_depth=rt.settings.max_json_depth
+    )
+    content, occurred_at = parse_integration_log(body)
+    draft = EntryDraft(
+        kind=KIND,
+        source=str(integration_id),
+        content=content,
+        occurred_at=occurred_at,
+        status_code=content["response_code"],
+        message=content["exception"],
+        url=content["full_url"] or content["base_url"],
+        exception_type=content["exception_type"],
+        integration_id=integration_id,
+    )
+    entry = await rt.ingestor.append(principal, draft)
+    return json_response({"data": render_log(entry)}, status=201)
+
+
+@guarded(render_error)
+async def list_integration_logs(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    integration_id = path_id(request, "id")
+    size = page_size(request)
+    page = await rt.entries.page(
+        principal,
+        kind=KIND,
+        source=str(integration_id),
+        cursor=cursor(request),
+        page_size=size,
+        integration_id=integration_id,
+    )
+    return _page_response(request, page, size)
+
+
+@guarded(render_error)
+async def list_project_logs(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    size = page_size(request)
+    page = await rt.entries.page(
+        principal, kind=KIND, source=None, cursor=cursor(request), page_size=size
+    )
+    return _page_response(request, page, size)
+
+
+@guarded(render_error)
+async def get_log(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    integration_id = path_id(request, "id")
+    log_id = path_id(request, "log_id")
+    entry = await rt.entries.get(
+        principal,
+        kind=KIND,
+        entry_id=log_id,
+        source=str(integration_id),
+        integration_id=integration_id,
+    )
+    return json_response({"data": render_log(entry)})
+
+
+routes = [
+    Route("/api/v3/integrations/logs", list_project_logs, methods=["GET"]),
+    Route("/api/v3/integrations/{id}/logs", create_log, methods=["POST"]),
+    Route("/api/v3/integrations/{id}/logs", list_integration_logs, methods=["GET"]),
+    Route("/api/v3/integrations/{id}/logs/{log_id}", get_log, methods=["GET"]),
+]

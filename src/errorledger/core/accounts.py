@@ -1,0 +1,143 @@
+"""Projects, API keys and integrations: creating them (CLI, first start) and key material.
+
+A key is a public ``key_id`` and a random ``secret``. Only SHA-256 of the secret is stored:
+secrets are 256 random bits, so a slow password hash would add nothing but latency. The
+``token`` used after ``Bearer`` is ``<key_id>.<secret>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import Engine
+
+from errorledger.core.clock import now_us
+from errorledger.errors import InvalidInput, NotFound
+from errorledger.storage import repository
+from errorledger.storage.records import IntegrationRecord, KeyRecord, ProjectRecord
+
+SCOPES = ("ingest", "read", "admin")
+DEFAULT_SCOPES = frozenset({"ingest", "read"})
+KEY_ID_PREFIX = "elk_"
+TOKEN_SEPARATOR = "."  # noqa: S105  (a separator, not a secret)
+
+
+def hash_secret(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def split_token(token: str) -> tuple[str, str] | None:
+    """``(key_id, secret)`` from a key token, or None if it is not one."""
+    key_id, sep, secret = token.partition(TOKEN_SEPARATOR)
+    if not sep or not key_id.startswith(KEY_ID_PREFIX) or not secret:
+        return None
+    return key_id, secret
+
+
+def expand_scopes(requested: list[str] | None) -> frozenset[str]:
+    """No scope: ingest and read. ``admin`` adds administration to those."""
+    if not requested:
+        return DEFAULT_SCOPES
+    unknown = sorted(set(requested) - set(SCOPES))
+    if unknown:
+        raise InvalidInput.single(
+            ("scope",), "invalid_choice", f"unknown scope {unknown[0]!r}; use {', '.join(SCOPES)}"
+        )
+    scopes = frozenset(requested)
+    return scopes | DEFAULT_SCOPES if "admin" in scopes else scopes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A new key, the only time its secret is known."""
+
+    key_id: str
+    secret: str
+    project_id: str
+    scopes: frozenset[str]
+
+    @property
+    def token(self) -> str:
+        return f"{self.key_id}{TOKEN_SEPARATOR}{self.secret}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Bootstrap:
+    project: ProjectRecord
+    integration: IntegrationRecord
+    key: IssuedKey
+
+
+class Accounts:
+    """Administration through a plain transaction per call (the CLI and first start)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create_project(self, name: str) -> ProjectRecord:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise InvalidInput.single(
+                ("name",), "invalid", "a project name has 1 to 200 characters"
+            )
+        record = ProjectRecord(id=str(uuid.uuid4()), name=name, created_at=now_us())
+        with self._engine.begin() as conn:
+            repository.insert_project(conn, record)
+        return record
+
+    def create_key(self, project_id: str, *, scopes: list[str] | None = None) -> IssuedKey:
+        issued = IssuedKey(
+            key_id=KEY_ID_PREFIX + secrets.token_hex(8),
+            secret=secrets.token_urlsafe(32),
+            project_id=project_id,
+            scopes=expand_scopes(scopes),
+        )
+        record = KeyRecord(
+            key_id=issued.key_id,
+            project_id=project_id,
+            secret_hash=hash_secret(issued.secret),
+            scopes=issued.scopes,
+            revoked_at=None,
+        )
+        with self._engine.begin() as conn:
+            if repository.get_project(conn, project_id) is None:
+                raise NotFound("Project")
+            repository.insert_key(conn, record, created_at=now_us())
+        return issued
+
+    def revoke_key(self, key_id: str) -> bool:
+        """Revoke at once; False when it was revoked already. Unknown keys raise NotFound."""
+        with self._engine.begin() as conn:
+            if repository.revoke_key(conn, key_id, at=now_us()):
+                return True
+            if repository.get_key(conn, key_id) is None:
+                raise NotFound("Key")
+            return False
+
+    def create_integration(self, project_id: str, name: str) -> IntegrationRecord:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise InvalidInput.single(
+                ("name",), "invalid", "an integration name has 1 to 200 characters"
+            )
+        created_at = now_us()
+        with self._engine.begin() as conn:
+            if repository.get_project(conn, project_id) is None:
+                raise NotFound("Project")
+            integration_id = repository.insert_integration(
+                conn, project_id=project_id, name=name, created_at=created_at
+            )
+        return IntegrationRecord(integration_id, project_id, name, created_at)
+
+    def bootstrap(self) -> Bootstrap | None:
+        """On an empty database: a default project, integration and admin key."""
+        with self._engine.connect() as conn:
+            if repository.has_projects(conn):
+                return None
+        project = self.create_project("default")
+        integration = self.create_integration(project.id, "default")
+        key = self.create_key(project.id, scopes=["admin"])
+        return Bootstrap(project, integration, key)

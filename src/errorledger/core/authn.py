@@ -1,0 +1,130 @@
+"""Who is calling: keys and access tokens checked against their stored hashes.
+
+Verified keys are cached per process so the ingest path does not read the database for
+every request. The cache cannot outlive a revocation: every write re-checks its key inside
+the transaction that stores it, and every read inside the transaction that reads, so a key
+revoked by any process stops working at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from anyio import to_thread
+from sqlalchemy import Engine
+
+from errorledger.core.accounts import hash_secret, split_token
+from errorledger.core.clock import now_us
+from errorledger.errors import AuthenticationFailed, PermissionDenied
+from errorledger.storage import repository
+from errorledger.storage.records import KeyRecord
+from errorledger.storage.writer import GroupCommitWriter
+
+ACCESS_TOKEN_PREFIX = "elat_"  # noqa: S105  (a prefix, not a secret)
+_CACHE_SIZE = 10_000
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    project_id: str
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise PermissionDenied(scope)
+
+
+class _LRU(Generic[K, V]):
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def _principal(key: KeyRecord) -> Principal:
+    return Principal(key.key_id, key.project_id, key.scopes)
+
+
+class Authenticator:
+    def __init__(
+        self, engine: Engine, writer: GroupCommitWriter, *, token_ttl_seconds: int
+    ) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._token_ttl = token_ttl_seconds
+        self._keys: _LRU[str, KeyRecord] = _LRU(_CACHE_SIZE)
+        self._tokens: _LRU[bytes, tuple[KeyRecord, int]] = _LRU(_CACHE_SIZE)
+
+    async def with_secret(self, key_id: str, secret: str) -> Principal:
+        """HTTP Basic ``key_id:secret``, or the two halves of a key token."""
+        key = self._keys.get(key_id)
+        if key is None:
+            key = await to_thread.run_sync(self._load_key, key_id)
+            if key is not None and key.revoked_at is None:
+                self._keys.put(key_id, key)  # only on the loop's thread: the LRU is not locked
+        if key is None or key.revoked_at is not None:
+            raise AuthenticationFailed()
+        if not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+            raise AuthenticationFailed()
+        return _principal(key)
+
+    async def with_token(self, token: str) -> Principal:
+        """A ``Bearer`` token: a key token, or an access token from ``POST /oauth2/token``."""
+        parts = split_token(token)
+        if parts is not None:
+            return await self.with_secret(*parts)
+        if not token.startswith(ACCESS_TOKEN_PREFIX):
+            raise AuthenticationFailed()
+        digest = hashlib.sha256(token.encode()).digest()
+        found = self._tokens.get(digest)
+        if found is None:
+            found = await to_thread.run_sync(self._load_token, digest)
+            if found is not None and found[0].revoked_at is None:
+                self._tokens.put(digest, found)
+        if found is None:
+            raise AuthenticationFailed()
+        key, expires_at = found
+        if key.revoked_at is not None or expires_at <= now_us():
+            raise AuthenticationFailed("The access token has expired or was revoked.")
+        return _principal(key)
+
+    async def issue_access_token(self, key_id: str, secret: str) -> tuple[str, int]:
+        """OAuth2 client credentials: a new access token and its lifetime in seconds."""
+        principal = await self.with_secret(key_id, secret)
+        token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        digest = hashlib.sha256(token.encode()).digest()
+        expires_at = now_us() + self._token_ttl * 1_000_000
+        await self._writer.run(
+            lambda conn: repository.insert_access_token(
+                conn, token_hash=digest, key_id=principal.key_id, expires_at=expires_at
+            )
+        )
+        return token, self._token_ttl
+
+    def _load_key(self, key_id: str) -> KeyRecord | None:
+        with self._engine.connect() as conn:
+            return repository.get_key(conn, key_id)
+
+    def _load_token(self, digest: bytes) -> tuple[KeyRecord, int] | None:
+        with self._engine.connect() as conn:
+            return repository.get_access_token(conn, digest)

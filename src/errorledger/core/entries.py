@@ -1,0 +1,34 @@
+"""What an entry is: the kinds, and the draft an API family hands to ingest."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import StrEnum
+from typing import Any
+
+
+class EntryKind(StrEnum):
+    INTEGRATION_LOG = "integration_log"
+    IMPORT_ERROR = "import_error"
+    IMPORT_LOG = "import_log"
+    CAPSULE = "capsule"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class EntryDraft:
+    """A validated record, before redaction.
+
+    ``content`` is the record as its family defines it; the other fields are what the core
+    indexes for search and grouping. ``occurred_at`` (microseconds, UTC) is the client's
+    timestamp, or None for "when received".
+    """
+
+    kind: EntryKind
+    source: str
+    content: dict[str, Any]
+    occurred_at: int | None = None
+    status_code: int | None = None
+    message: str | None = None
+    url: str | None = None
+    exception_type: str | None = None
+    integration_id: int | None = None

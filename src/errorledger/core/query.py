@@ -1,0 +1,109 @@
+"""The read path: pages and single entries of the caller's project, off the event loop."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
+
+from anyio import to_thread
+from sqlalchemy import Connection, Engine
+
+from errorledger.core.authn import Principal
+from errorledger.core.cursor import decode_cursor, encode_cursor
+from errorledger.core.entries import EntryKind
+from errorledger.errors import AuthenticationFailed, NotFound
+from errorledger.storage import repository
+from errorledger.storage.records import EntryCursor, EntryRecord
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Page:
+    entries: list[EntryRecord]
+    next_cursor: str | None
+
+
+class EntryQuery:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        kind: EntryKind,
+        source: str | None,
+        cursor: str | None,
+        page_size: int,
+        integration_id: int | None = None,
+    ) -> Page:
+        """A newest-first page. With ``integration_id`` that integration must be the caller's."""
+        principal.require("read")
+        after = None if cursor is None else decode_cursor(cursor)
+
+        def read(conn: Connection) -> list[EntryRecord]:
+            if integration_id is not None:
+                _require_integration(conn, principal, integration_id)
+            return repository.list_entries(
+                conn,
+                project_id=principal.project_id,
+                kind=kind.value,
+                source=source,
+                after=after,
+                limit=page_size + 1,
+            )
+
+        rows = await self._read(principal, read)
+        if len(rows) <= page_size:
+            return Page(rows, None)
+        last = rows[page_size - 1]
+        return Page(rows[:page_size], encode_cursor(EntryCursor(last.occurred_at, last.id)))
+
+    async def get(
+        self,
+        principal: Principal,
+        *,
+        kind: EntryKind,
+        entry_id: int,
+        source: str | None,
+        integration_id: int | None = None,
+    ) -> EntryRecord:
+        principal.require("read")
+
+        def read(conn: Connection) -> EntryRecord | None:
+            if integration_id is not None:
+                _require_integration(conn, principal, integration_id)
+            return repository.get_entry(
+                conn,
+                project_id=principal.project_id,
+                kind=kind.value,
+                entry_id=entry_id,
+                source=source,
+            )
+
+        entry = await self._read(principal, read)
+        if entry is None:
+            raise NotFound("Log")
+        return entry
+
+    async def _read(self, principal: Principal, read: Callable[[Connection], T]) -> T:
+        """Run ``read`` in one read transaction on a worker thread, after checking that the
+        caller's key is still active in that same transaction."""
+
+        def run() -> T:
+            with self._engine.connect() as conn:
+                if not repository.active_key_ids(conn, [principal.key_id]):
+                    raise AuthenticationFailed("The key was revoked.")
+                return read(conn)
+
+        return await to_thread.run_sync(run)
+
+
+def _require_integration(conn: Connection, principal: Principal, integration_id: int) -> None:
+    found = repository.get_integration(
+        conn, project_id=principal.project_id, integration_id=integration_id
+    )
+    if found is None:
+        raise NotFound("Integration")

@@ -1,0 +1,198 @@
+"""Redaction: secrets are taken out of a record before anything stores it.
+
+What counts as a secret:
+- the value of any object key named like a credential, at any depth: HTTP headers such as
+  ``Authorization``, ``Proxy-Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key``, and
+  JSON keys such as ``password``, ``client_secret``, ``access_token``, ``apiKey``;
+- inside any string: ``Authorization: …``-style header lines and ``Bearer``/``Basic``
+  credentials;
+- inside URLs: the password of the user-info part and query parameters named like a
+  credential (``?access_token=…``).
+
+The report lists the JSON pointers (RFC 6901) of what was redacted, never the values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "[REDACTED]"
+
+# Words that make a key secret wherever they appear in it ("db_password", "set-cookie").
+_SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "apikey",
+        "authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "token",
+        "sessionid",
+        "signature",
+        "otp",
+    }
+)
+# Word pairs that make a key secret ("api_key", "private-key", "X-Auth-Key").
+_SECRET_PAIRS = frozenset(
+    {
+        ("api", "key"),
+        ("private", "key"),
+        ("access", "key"),
+        ("secret", "key"),
+        ("auth", "key"),
+        ("session", "id"),
+        ("client", "secret"),
+        ("x", "auth"),
+    }
+)
+# A key ending in one of these names a property of a secret, not the secret
+# ("token_type", "password_hint", "token_expires_at").
+_HARMLESS_LAST_WORDS = frozenset(
+    {
+        "type",
+        "url",
+        "uri",
+        "endpoint",
+        "expires",
+        "expiry",
+        "expiration",
+        "at",
+        "in",
+        "count",
+        "length",
+        "hint",
+        "name",
+        "policy",
+        "required",
+        "format",
+        "ttl",
+    }
+)
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_HEADER_LINE = re.compile(
+    r"(?im)^(\s*(?:proxy-)?authorization|\s*(?:set-)?cookie|\s*x-api-key|\s*x-auth-token"
+    r"|\s*api-key)(\s*:\s*)(\S.*?)(\r?)$"
+)
+_SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,})")
+# Credentials carry digits or base64 punctuation; prose after "Basic" ("Basic authentication")
+# does not, and stays.
+_CREDENTIAL_MARK = re.compile(r"[0-9+/=._~-]")
+
+
+@lru_cache(maxsize=4096)
+def is_secret_key(key: str) -> bool:
+    words = _NON_WORD.sub(" ", _CAMEL_BOUNDARY.sub(" ", key).lower()).split()
+    if not words or words[-1] in _HARMLESS_LAST_WORDS:
+        return False
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Redaction:
+    content: Any
+    paths: list[str]
+
+    @property
+    def fired(self) -> bool:
+        return bool(self.paths)
+
+
+def _pointer(parts: list[str]) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == {} or value == []
+
+
+class _Walker:
+    """One pass over a JSON value, replacing secrets in place and noting their paths."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self._path: list[str] = []
+
+    def visit(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                self._path.append(key)
+                if is_secret_key(key) and not _is_empty(value[key]):
+                    value[key] = REDACTED
+                    self.paths.append(_pointer(self._path))
+                else:
+                    value[key] = self.visit(value[key])
+                self._path.pop()
+            return value
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                self._path.append(str(index))
+                value[index] = self.visit(item)
+                self._path.pop()
+            return value
+        if isinstance(value, str):
+            cleaned = redact_text(value)
+            if cleaned != value:
+                self.paths.append(_pointer(self._path))
+            return cleaned
+        return value
+
+
+def redact_text(text: str) -> str:
+    """Secrets inside free text: header lines, scheme credentials and URLs."""
+    if ":" in text:
+        text = _HEADER_LINE.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}{m[4]}", text)
+        if text.startswith(("http://", "https://")) and " " not in text:
+            text = redact_url(text)
+    return _SCHEME_CREDENTIAL.sub(_scheme_credential, text)
+
+
+def _scheme_credential(match: re.Match[str]) -> str:
+    if _CREDENTIAL_MARK.search(match[3]) is None:
+        return match[0]
+    return f"{match[1]}{match[2]}{REDACTED}"
+
+
+def redact_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if password:
+        netloc = netloc.replace(f":{password}@", f":{REDACTED}@", 1)
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(is_secret_key(name) and value for name, value in pairs):
+            query = urlencode(
+                [
+                    (name, REDACTED if is_secret_key(name) and value else value)
+                    for name, value in pairs
+                ],
+                safe="[]",
+            )
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact(content: Any) -> Redaction:
+    """Redact ``content`` (a decoded JSON value, changed in place)."""
+    walker = _Walker()
+    cleaned = walker.visit(content)
+    return Redaction(cleaned, walker.paths)

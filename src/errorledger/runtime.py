@@ -1,0 +1,44 @@
+"""Everything one server process holds: engines, the writer and the core services."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+
+from errorledger.core.authn import Authenticator
+from errorledger.core.ingest import Ingestor
+from errorledger.core.query import EntryQuery
+from errorledger.settings import Settings
+from errorledger.storage import migrate
+from errorledger.storage.database import create_database_engine
+from errorledger.storage.writer import GroupCommitWriter
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, search_path: str | None = None) -> None:
+        self.settings = settings
+        self.read_engine: Engine = create_database_engine(
+            settings.database_url, search_path=search_path
+        )
+        self.write_engine: Engine = create_database_engine(
+            settings.database_url, writer=True, search_path=search_path
+        )
+        self.writer = GroupCommitWriter(self.write_engine, max_batch=settings.write_batch_max)
+        self.authenticator = Authenticator(
+            self.read_engine, self.writer, token_ttl_seconds=settings.oauth_token_ttl_seconds
+        )
+        self.ingestor = Ingestor(self.writer, redaction=settings.redact)
+        self.entries = EntryQuery(self.read_engine)
+
+    def start(self) -> None:
+        revision = migrate.upgrade(self.write_engine)
+        log.info("database at revision %s", revision)
+        self.writer.start()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.read_engine.dispose()
+        self.write_engine.dispose()

@@ -1,0 +1,94 @@
+"""Typed settings, read once from ``ERRORLEDGER_*`` variables at start-up and passed down.
+
+Nothing else in the package reads ``os.environ``. Every field is documented in
+``docs/configuration.md`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from errorledger.errors import ConfigurationError
+
+PREFIX = "ERRORLEDGER_"
+MIB = 1024 * 1024
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"expected a positive whole number, got {raw!r}")
+    return value
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.strip().lower()
+    if level not in {"critical", "error", "warning", "info", "debug"}:
+        raise ValueError(f"expected critical, error, warning, info or debug, got {raw!r}")
+    return level
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the service can be told; the env name is ``ERRORLEDGER_`` + the field name."""
+
+    data_dir: Path = Path(".errorledger")
+    database_url: str = ""
+    max_body_bytes: int = MIB
+    max_json_depth: int = 32
+    redact: bool = True
+    oauth_token_ttl_seconds: int = 3600
+    write_batch_max: int = 500
+    log_level: str = "info"
+    access_log: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            default = f"sqlite:///{(self.data_dir / 'errorledger.db').as_posix()}"
+            object.__setattr__(self, "database_url", default)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (the process environment when omitted)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            name = PREFIX + field.name.upper()
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[field.name] = _PARSERS[field.name](raw)
+            except ValueError as exc:
+                raise ConfigurationError(f"{name}: {exc}") from exc
+        return cls(**values)
+
+    @classmethod
+    def env_names(cls) -> list[str]:
+        return [PREFIX + field.name.upper() for field in dataclasses.fields(cls)]
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "data_dir": Path,
+    "database_url": str.strip,
+    "max_body_bytes": _parse_positive_int,
+    "max_json_depth": _parse_positive_int,
+    "redact": _parse_bool,
+    "oauth_token_ttl_seconds": _parse_positive_int,
+    "write_batch_max": _parse_positive_int,
+    "log_level": _parse_log_level,
+    "access_log": _parse_bool,
+}

@@ -1,0 +1,91 @@
+"""SQLAlchemy Core tables: the one schema behind every API family.
+
+Timestamps are integer microseconds since the Unix epoch (UTC): they sort and compare the
+same on SQLite and PostgreSQL, and keyset cursors stay exact.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only gives a 64-bit rowid alias to a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False, index=True),
+    Column("secret_hash", LargeBinary(32), nullable=False),
+    Column("scopes", String(100), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("key_id", String(64), ForeignKey("api_keys.key_id"), nullable=False, index=True),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uid", String(36), nullable=False, unique=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("occurred_at", BigInteger, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("url", Text, nullable=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("protected", Boolean, nullable=False),
+    Column("redactions", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Index("ix_entries_source_order", "project_id", "kind", "source", "occurred_at", "id"),
+    Index("ix_entries_kind_order", "project_id", "kind", "occurred_at", "id"),
+)

@@ -1,0 +1,192 @@
+"""The single write path: one writer thread per process, group commit.
+
+Request handlers hand the writer a ``PendingEntry`` (or a small write operation) and await a
+future. The thread takes everything queued, writes it in one transaction, commits, and only
+then resolves the futures, so an acknowledged write has reached the disk. While one batch
+commits the next one queues up; under load each fsync carries hundreds of entries. Reads
+never go through here and never wait for it.
+
+Preconditions that must hold at commit time are checked inside the batch transaction: the
+key must still be active (revocation takes effect at once, even for writes already queued)
+and the integration an entry names must exist in the key's project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from errorledger.errors import (
+    AuthenticationFailed,
+    ErrorledgerError,
+    NotFound,
+    StorageUnavailable,
+)
+from errorledger.storage import repository
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """An entry row ready to insert, with what must still be true when it commits."""
+
+    row: dict[str, Any]
+    key_id: str
+    integration_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WriteOp:
+    """Any other write that must be durable before the caller answers."""
+
+    apply: Callable[[Connection], Any]
+
+
+Item = PendingEntry | WriteOp
+
+
+@dataclasses.dataclass(slots=True)
+class _Ticket:
+    item: Item
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+class GroupCommitWriter:
+    def __init__(self, engine: Engine, *, max_batch: int) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Ticket | None] = queue.SimpleQueue()  # None: stop
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="errorledger-writer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Finish everything already queued, then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    async def append(self, entry: PendingEntry) -> int:
+        """Store one entry durably and return its id."""
+        return int(await self._submit(entry))
+
+    async def run(self, apply: Callable[[Connection], T]) -> T:
+        """Run ``apply`` inside the next batch transaction and return what it returned."""
+        result: T = await self._submit(WriteOp(apply))
+        return result
+
+    def _submit(self, item: Item) -> asyncio.Future[Any]:
+        if self._thread is None:
+            raise StorageUnavailable("the writer is not running")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put(_Ticket(item, loop, future))
+        return future
+
+    # the writer thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stopping = True
+                    break
+                batch.append(nxt)
+            self._deliver(batch, self._commit(batch))
+
+    def _commit(self, batch: list[_Ticket]) -> list[Any]:
+        try:
+            return self._transaction([ticket.item for ticket in batch])
+        except ErrorledgerError as exc:
+            if len(batch) == 1:
+                return [exc]
+        except Exception:
+            if len(batch) == 1:
+                log.exception("write failed")
+                return [StorageUnavailable("the write could not be committed")]
+        # One bad item must not fail its neighbours: retry each in a transaction of its own.
+        return [self._commit([ticket])[0] for ticket in batch]
+
+    def _transaction(self, items: list[Item]) -> list[Any]:
+        results: list[Any] = [None] * len(items)
+        with self._engine.begin() as conn:
+            accepted = self._check_preconditions(conn, items, results)
+            ids = repository.insert_entries(conn, [entry.row for _, entry in accepted])
+            for (index, _), entry_id in zip(accepted, ids, strict=True):
+                results[index] = entry_id
+            for index, item in enumerate(items):
+                if isinstance(item, WriteOp):
+                    results[index] = item.apply(conn)
+        return results
+
+    @staticmethod
+    def _check_preconditions(
+        conn: Connection, items: list[Item], results: list[Any]
+    ) -> list[tuple[int, PendingEntry]]:
+        """The entries that may be inserted, with their indices; rejected ones get their error."""
+        pending = [(i, item) for i, item in enumerate(items) if isinstance(item, PendingEntry)]
+        if not pending:
+            return []
+        active = repository.active_key_ids(conn, {item.key_id for _, item in pending})
+        wanted = {
+            (item.row["project_id"], item.integration_id)
+            for _, item in pending
+            if item.integration_id is not None
+        }
+        present = repository.existing_integrations(conn, wanted) if wanted else set()
+        accepted = []
+        for index, item in pending:
+            if item.key_id not in active:
+                results[index] = AuthenticationFailed("The key was revoked.")
+            elif item.integration_id is not None and (
+                (item.row["project_id"], item.integration_id) not in present
+            ):
+                results[index] = NotFound("Integration")
+            else:
+                accepted.append((index, item))
+        return accepted
+
+    @staticmethod
+    def _deliver(batch: list[_Ticket], results: list[Any]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]]
+        by_loop = defaultdict(list)
+        for ticket, result in zip(batch, results, strict=True):
+            by_loop[ticket.loop].append((ticket.future, result))
+        for loop, outcomes in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_resolve, outcomes)
+            except RuntimeError:  # that loop has closed; nobody is waiting any more
+                log.warning("dropped %d write acknowledgements for a closed loop", len(outcomes))
+
+
+def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, result in outcomes:
+        if future.cancelled():
+            continue
+        if isinstance(result, ErrorledgerError):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
