@@ -18,14 +18,10 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, search_path: str | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.read_engine: Engine = create_database_engine(
-            settings.database_url, search_path=search_path
-        )
-        self.write_engine: Engine = create_database_engine(
-            settings.database_url, writer=True, search_path=search_path
-        )
+        self.read_engine: Engine = create_database_engine(settings.database_url)
+        self.write_engine: Engine = create_database_engine(settings.database_url, writer=True)
         self.writer = GroupCommitWriter(self.write_engine, max_batch=settings.write_batch_max)
         self.authenticator = Authenticator(
             self.read_engine, self.writer, token_ttl_seconds=settings.oauth_token_ttl_seconds

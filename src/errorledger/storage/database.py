@@ -39,12 +39,11 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_database_engine(
-    raw_url: str, *, writer: bool = False, pool_size: int = 8, search_path: str | None = None
-) -> Engine:
+def create_database_engine(raw_url: str, *, writer: bool = False, pool_size: int = 8) -> Engine:
     """An engine for reads (a pool) or for the single writer (``writer=True``, one connection).
 
-    ``search_path`` pins PostgreSQL sessions to one schema; the tests use it for isolation.
+    PostgreSQL connection options ride in the URL (``?options=-csearch_path%3Dname`` pins a
+    schema), as libpq users expect.
     """
     url = normalize_url(raw_url)
     if is_sqlite(url):
@@ -55,16 +54,11 @@ def create_database_engine(
         )
         _configure_sqlite(engine, writer=writer)
         return engine
-    connect_args: dict[str, Any] = {}
-    if search_path:
-        connect_args["options"] = f"-csearch_path={search_path}"
     if writer:
         # One long-lived connection: the pool drops it on a disconnect error and the next
         # batch reconnects.
-        return create_engine(url, pool_size=1, max_overflow=0, connect_args=connect_args)
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True, connect_args=connect_args
-    )
+        return create_engine(url, pool_size=1, max_overflow=0)
+    return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine, *, writer: bool) -> None:

@@ -1,0 +1,83 @@
+"""Fixtures: every database-backed test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL comes from ERRORLEDGER_TEST_POSTGRES_URL (default: the local server, database
+``test``); each test gets a schema of its own, dropped afterwards. Where no server answers,
+those tests are skipped with the reason, unless ERRORLEDGER_TEST_REQUIRE_POSTGRES=1 (CI),
+which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from errorledger.app import create_app
+from errorledger.settings import Settings
+from tests.support import Tenant, create_tenant, postgres_schema_url
+
+POSTGRES_URL = os.environ.get(
+    "ERRORLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("ERRORLEDGER_TEST_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The server's URL, after checking that it answers."""
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}".strip()
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh schema's URL; the schema is dropped after the test."""
+    schema = f"el_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield postgres_schema_url(postgres_url, schema)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'errorledger.db'}"
+    return str(request.getfixturevalue("postgres_schema"))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenant(client: TestClient, settings: Settings) -> Tenant:
+    """A project with one integration and one key (ingest and read), on the client's app."""
+    return create_tenant(settings)
+
+
+@pytest.fixture
+def other_tenant(client: TestClient, settings: Settings) -> Tenant:
+    return create_tenant(settings, name="other")

@@ -1,0 +1,94 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+import yaml
+
+from errorledger.core.accounts import Accounts, IssuedKey
+from errorledger.settings import Settings
+from errorledger.storage import migrate
+from errorledger.storage.database import create_database_engine
+
+# A copy of shared/seeds/000_integration_logs.openapi.yaml, so the suite runs from any clone.
+OPENAPI_000 = Path(__file__).parent / "data" / "seed_000_integration_logs.openapi.yaml"
+
+SEED_EXAMPLE: dict[str, Any] = {
+    "base_url": "https://example.com",
+    "full_url": "https://example.com/order-note.json",
+    "method": "POST",
+    "response_code": 495,
+    "response": {
+        "headers": {
+            "Cache-Control": "max-age=3600",
+            "Content-Type": "text/html; charset=utf-8",
+            "Connection": "keep-alive",
+        },
+        "body": "<!doctype html>\n<html>\n <head>\n <title>SSL Certificate Error</title>\n"
+        " </head>\n </html>\n",
+    },
+    "request": {
+        "headers": {
+            "Cache-Control": "max-age=3600",
+            "Content-Type": "text/html; charset=utf-8",
+            "Connection": "keep-alive",
+        },
+        "payload": {"order_note": {"note": "Success"}},
+    },
+    "created_at": "2023-03-01T02:02:00+01:00",
+    "exception_type": "requests.exceptions.SSLError",
+    "exception": "An SSL error occurred",
+}
+
+
+def postgres_schema_url(server_url: str, schema: str) -> str:
+    joiner = "&" if "?" in server_url else "?"
+    return f"{server_url}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tenant:
+    project_id: str
+    integration_id: int
+    key: IssuedKey
+
+    @property
+    def basic(self) -> tuple[str, str]:
+        return (self.key.key_id, self.key.secret)
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key.token}"}
+
+
+def create_tenant(settings: Settings, *, name: str = "shop", scopes: list[str] | None = None) -> Tenant:
+    engine = create_database_engine(settings.database_url, writer=True)
+    try:
+        migrate.upgrade(engine)
+        accounts = Accounts(engine)
+        project = accounts.create_project(name)
+        integration = accounts.create_integration(project.id, f"{name} connector")
+        key = accounts.create_key(project.id, scopes=scopes)
+    finally:
+        engine.dispose()
+    return Tenant(project.id, integration.id, key)
+
+
+def seed_schema(name: str) -> dict[str, Any]:
+    """A component schema of seed 000's OpenAPI document, with its references resolvable."""
+    document = yaml.safe_load(OPENAPI_000.read_text())
+    return {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+
+
+def validate_against_seed(instance: Any, name: str) -> None:
+    jsonschema.validate(
+        instance,
+        seed_schema(name),
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
