@@ -66,7 +66,9 @@ class Tenant:
         return {"Authorization": f"Bearer {self.key.token}"}
 
 
-def create_tenant(settings: Settings, *, name: str = "shop", scopes: list[str] | None = None) -> Tenant:
+def create_tenant(
+    settings: Settings, *, name: str = "shop", scopes: list[str] | None = None
+) -> Tenant:
     engine = create_database_engine(settings.database_url, writer=True)
     try:
         migrate.upgrade(engine)

@@ -90,6 +90,11 @@ def _parse_created_at(value: Any) -> tuple[list[FieldError], datetime | None]:
     return [], moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _is_rfc3339(value: str) -> bool:
+    """Echo what the client sent when it is already a full RFC 3339 date-time with offset."""
+    return value[10] == "T" and (value.endswith(("Z", "z")) or value[-6] in "+-")
+
+
 _CHECKS: dict[str, Callable[[Any], list[FieldError]]] = {
     "base_url": _check_base_url,
     "full_url": lambda v: _check(v, ("body", "full_url"), str),
@@ -132,8 +137,10 @@ def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
         content["method"] = ""  # the stored log always has a method, as the schema's default
     if isinstance(content["response_code"], float):
         content["response_code"] = int(content["response_code"])
-    occurred_at = now_us() if created_at is None else to_us(created_at)
-    content["created_at"] = (
-        isoformat_us(occurred_at) if created_at is None else created_at.isoformat()
-    )
-    return content, occurred_at
+    if created_at is None:
+        occurred_at = now_us()
+        content["created_at"] = isoformat_us(occurred_at)
+        return content, occurred_at
+    if not _is_rfc3339(content["created_at"]):
+        content["created_at"] = created_at.isoformat()  # naive or space-separated: normalize
+    return content, to_us(created_at)

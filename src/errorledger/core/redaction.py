@@ -19,7 +19,7 @@ import itertools
 import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
 
@@ -85,6 +85,7 @@ _HEADER_LINE = re.compile(
     r"(?im)^(\s*(?:proxy-)?authorization|\s*(?:set-)?cookie|\s*x-api-key|\s*x-auth-token"
     r"|\s*api-key)(\s*:\s*)(\S.*?)(\r?)$"
 )
+_QUERY_PAIR = re.compile(r"(^|[&;])([^=&;]+)=([^&;]*)")
 _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,})")
 # Credentials carry digits or base64 punctuation; prose after "Basic" ("Basic authentication")
 # does not, and stays.
@@ -167,6 +168,8 @@ def _scheme_credential(match: re.Match[str]) -> str:
 
 
 def redact_url(url: str) -> str:
+    """The URL with its user-info password and credential-named query values replaced;
+    every other character stays as it was sent."""
     try:
         parts = urlsplit(url)
         password = parts.password
@@ -175,20 +178,16 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if password:
         netloc = netloc.replace(f":{password}@", f":{REDACTED}@", 1)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_key(name) and value for name, value in pairs):
-            query = urlencode(
-                [
-                    (name, REDACTED if is_secret_key(name) and value else value)
-                    for name, value in pairs
-                ],
-                safe="[]",
-            )
+    query = _QUERY_PAIR.sub(_query_pair, parts.query) if parts.query else parts.query
     if netloc == parts.netloc and query == parts.query:
         return url
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _query_pair(match: re.Match[str]) -> str:
+    if match[3] and is_secret_key(unquote_plus(match[2])):
+        return f"{match[1]}{match[2]}={REDACTED}"
+    return match[0]
 
 
 def redact(content: Any) -> Redaction:

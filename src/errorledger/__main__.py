@@ -1,0 +1,3 @@
+from errorledger.cli import main
+
+main()

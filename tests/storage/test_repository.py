@@ -1,0 +1,212 @@
+"""The queries, on SQLite and PostgreSQL."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from errorledger.settings import Settings
+from errorledger.storage import migrate, repository
+from errorledger.storage.database import create_database_engine
+from errorledger.storage.records import EntryCursor, ProjectRecord
+from tests.support import Tenant, create_tenant
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = create_database_engine(settings.database_url, writer=True)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def insert(
+    engine: Engine, tenant: Tenant, *, occurred: list[int], source: str | None = None
+) -> None:
+    rows = [
+        {
+            "uid": str(uuid.uuid4()),
+            "project_id": tenant.project_id,
+            "kind": "integration_log",
+            "source": source or str(tenant.integration_id),
+            "received_at": 1,
+            "occurred_at": at,
+            "status_code": None,
+            "message": f"m{i}",
+            "url": None,
+            "fingerprint": "0" * 64,
+            "protected": i % 2 == 0,
+            "redactions": '["/a"]',
+            "content": f'{{"i": {i}}}',
+            "key_id": tenant.key.key_id,
+        }
+        for i, at in enumerate(occurred)
+    ]
+    with engine.begin() as conn:
+        ids = repository.insert_entries(conn, rows)
+    assert ids == sorted(ids)
+    assert len(ids) == len(rows)
+
+
+def test_project_round_trip(engine: Engine) -> None:
+    record = ProjectRecord("0f0f0f0f-0000-4000-8000-000000000000", "acme", 7)
+    with engine.begin() as conn:
+        assert not repository.has_projects(conn)
+        repository.insert_project(conn, record)
+    with engine.connect() as conn:
+        assert repository.get_project(conn, record.id) == record
+        assert repository.has_projects(conn)
+        assert repository.get_project(conn, "missing") is None
+
+
+def test_keys_revoke_once(engine: Engine, settings: Settings) -> None:
+    tenant = create_tenant(settings)
+    with engine.begin() as conn:
+        key = repository.get_key(conn, tenant.key.key_id)
+        assert key is not None
+        assert key.revoked_at is None
+        assert key.scopes == frozenset({"ingest", "read"})
+        assert repository.active_key_ids(conn, [tenant.key.key_id]) == {tenant.key.key_id}
+        assert repository.revoke_key(conn, tenant.key.key_id, at=42)
+        assert not repository.revoke_key(conn, tenant.key.key_id, at=43)
+        assert repository.active_key_ids(conn, [tenant.key.key_id]) == set()
+        revoked = repository.get_key(conn, tenant.key.key_id)
+        assert revoked is not None
+        assert revoked.revoked_at == 42
+
+
+def test_access_tokens_resolve_to_their_key(engine: Engine, settings: Settings) -> None:
+    tenant = create_tenant(settings)
+    digest = b"\x01" * 32
+    with engine.begin() as conn:
+        repository.insert_access_token(
+            conn, token_hash=digest, key_id=tenant.key.key_id, expires_at=99
+        )
+    with engine.connect() as conn:
+        found = repository.get_access_token(conn, digest)
+        assert found is not None
+        assert found[0].key_id == tenant.key.key_id
+        assert found[1] == 99
+        assert repository.get_access_token(conn, b"\x02" * 32) is None
+
+
+def test_integrations_belong_to_one_project(engine: Engine, settings: Settings) -> None:
+    shop = create_tenant(settings)
+    other = create_tenant(settings, name="other")
+    with engine.connect() as conn:
+        found = repository.get_integration(
+            conn, project_id=shop.project_id, integration_id=shop.integration_id
+        )
+        assert found is not None
+        assert found.name == "shop connector"
+        assert (
+            repository.get_integration(
+                conn, project_id=shop.project_id, integration_id=other.integration_id
+            )
+            is None
+        )
+        pairs = {(shop.project_id, shop.integration_id), (shop.project_id, other.integration_id)}
+        assert repository.existing_integrations(conn, pairs) == {
+            (shop.project_id, shop.integration_id)
+        }
+
+
+def test_pages_are_newest_first_and_keyset(engine: Engine, settings: Settings) -> None:
+    tenant = create_tenant(settings)
+    # Occurrence times out of insertion order, with a tie broken by id.
+    insert(engine, tenant, occurred=[50, 10, 30, 30, 20])
+    with engine.connect() as conn:
+        first = repository.list_entries(
+            conn,
+            project_id=tenant.project_id,
+            kind="integration_log",
+            source=None,
+            after=None,
+            limit=3,
+        )
+        assert [e.occurred_at for e in first] == [50, 30, 30]
+        assert first[1].id > first[2].id
+        last = first[-1]
+        rest = repository.list_entries(
+            conn,
+            project_id=tenant.project_id,
+            kind="integration_log",
+            source=None,
+            after=EntryCursor(last.occurred_at, last.id),
+            limit=3,
+        )
+        assert [e.occurred_at for e in rest] == [20, 10]
+        assert {e.id for e in first}.isdisjoint({e.id for e in rest})
+        assert first[0].content == {"i": 0}
+        assert first[0].redactions == ["/a"]
+        assert first[0].protected is True
+
+
+def test_lists_and_gets_stay_inside_the_project_and_source(
+    engine: Engine, settings: Settings
+) -> None:
+    shop = create_tenant(settings)
+    other = create_tenant(settings, name="other")
+    insert(engine, shop, occurred=[1, 2])
+    insert(engine, other, occurred=[3])
+    insert(engine, shop, occurred=[4], source="999")
+    with engine.connect() as conn:
+        listed = repository.list_entries(
+            conn,
+            project_id=shop.project_id,
+            kind="integration_log",
+            source=str(shop.integration_id),
+            after=None,
+            limit=10,
+        )
+        assert len(listed) == 2
+        all_of_shop = repository.list_entries(
+            conn,
+            project_id=shop.project_id,
+            kind="integration_log",
+            source=None,
+            after=None,
+            limit=10,
+        )
+        assert len(all_of_shop) == 3
+        theirs = repository.list_entries(
+            conn,
+            project_id=other.project_id,
+            kind="integration_log",
+            source=None,
+            after=None,
+            limit=10,
+        )
+        assert (
+            repository.get_entry(
+                conn,
+                project_id=shop.project_id,
+                kind="integration_log",
+                entry_id=theirs[0].id,
+                source=None,
+            )
+            is None
+        )
+        assert (
+            repository.get_entry(
+                conn,
+                project_id=other.project_id,
+                kind="integration_log",
+                entry_id=theirs[0].id,
+                source=None,
+            )
+            == theirs[0]
+        )
+        assert (
+            repository.get_entry(
+                conn,
+                project_id=shop.project_id,
+                kind="import_error",
+                entry_id=listed[0].id,
+                source=None,
+            )
+            is None
+        )
+        assert repository.count_entries(conn, project_id=shop.project_id) == 3
+        assert repository.count_entries(conn) == 4

@@ -1,0 +1,141 @@
+"""The group-commit writer, on SQLite and PostgreSQL."""
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine
+
+from errorledger.errors import AuthenticationFailed, NotFound, StorageUnavailable
+from errorledger.settings import Settings
+from errorledger.storage import migrate, repository
+from errorledger.storage.database import create_database_engine
+from errorledger.storage.writer import GroupCommitWriter, PendingEntry
+from tests.support import Tenant, create_tenant
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = create_database_engine(settings.database_url, writer=True)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def writer(engine: Engine) -> Iterator[GroupCommitWriter]:
+    writer = GroupCommitWriter(engine, max_batch=50)
+    writer.start()
+    yield writer
+    writer.close()
+
+
+@pytest.fixture
+def shop(engine: Engine, settings: Settings) -> Tenant:
+    return create_tenant(settings)
+
+
+def pending(tenant: Tenant, n: int, *, integration_id: int | None = None) -> PendingEntry:
+    row: dict[str, Any] = {
+        "uid": f"00000000-0000-4000-8000-{n:012d}",
+        "project_id": tenant.project_id,
+        "kind": "integration_log",
+        "source": str(tenant.integration_id),
+        "received_at": 1_000 + n,
+        "occurred_at": 1_000 + n,
+        "status_code": 500,
+        "message": f"failure {n}",
+        "url": None,
+        "fingerprint": "f" * 64,
+        "protected": False,
+        "redactions": "[]",
+        "content": f'{{"n": {n}}}',
+        "key_id": tenant.key.key_id,
+    }
+    return PendingEntry(row, tenant.key.key_id, integration_id or tenant.integration_id)
+
+
+def count(engine: Engine, project_id: str) -> int:
+    with engine.connect() as conn:
+        return repository.count_entries(conn, project_id=project_id)
+
+
+def test_concurrent_appends_all_commit_with_distinct_ids(
+    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+) -> None:
+    async def main() -> list[int]:
+        return await asyncio.gather(*(writer.append(pending(shop, n)) for n in range(200)))
+
+    ids = asyncio.run(main())
+    assert len(set(ids)) == 200
+    assert count(engine, shop.project_id) == 200
+
+
+def test_a_revoked_key_is_refused_at_commit(
+    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+) -> None:
+    with engine.begin() as conn:
+        assert repository.revoke_key(conn, shop.key.key_id, at=5)
+    with pytest.raises(AuthenticationFailed):
+        asyncio.run(writer.append(pending(shop, 1)))
+    assert count(engine, shop.project_id) == 0
+
+
+def test_another_projects_integration_is_not_found(
+    writer: GroupCommitWriter, engine: Engine, shop: Tenant, settings: Settings
+) -> None:
+    other = create_tenant(settings, name="other")
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(
+            writer.append(pending(shop, 1, integration_id=other.integration_id)),
+            writer.append(pending(shop, 2)),
+            return_exceptions=True,
+        )
+
+    refused, stored = asyncio.run(main())
+    assert isinstance(refused, NotFound)
+    assert isinstance(stored, int)
+    assert count(engine, shop.project_id) == 1
+
+
+def test_one_failing_write_does_not_fail_its_batch(
+    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+) -> None:
+    def explode(_conn: Connection) -> None:
+        raise RuntimeError("disk on fire")
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(
+            *(writer.append(pending(shop, n)) for n in range(20)),
+            writer.run(explode),
+            *(writer.append(pending(shop, n)) for n in range(20, 40)),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(main())
+    assert isinstance(results[20], StorageUnavailable)
+    assert all(isinstance(r, int) for i, r in enumerate(results) if i != 20)
+    assert count(engine, shop.project_id) == 40
+
+
+def test_close_finishes_what_was_queued(engine: Engine, shop: Tenant) -> None:
+    writer = GroupCommitWriter(engine, max_batch=5)
+    writer.start()
+
+    async def main() -> list[int]:
+        tasks = [asyncio.ensure_future(writer.append(pending(shop, n))) for n in range(30)]
+        await asyncio.sleep(0)  # let every task queue its write
+        return await asyncio.gather(*tasks)
+
+    ids = asyncio.run(main())
+    writer.close()
+    assert len(ids) == 30
+    assert count(engine, shop.project_id) == 30
+
+
+def test_a_stopped_writer_refuses_new_work(engine: Engine, shop: Tenant) -> None:
+    writer = GroupCommitWriter(engine, max_batch=5)
+    with pytest.raises(StorageUnavailable):
+        asyncio.run(writer.append(pending(shop, 1)))
