@@ -26,6 +26,7 @@ FIELDS = (
     "exception",
 )
 
+INT32_MAX = 2**31 - 1  # the status column is a 32-bit integer on every database
 _TYPE_NAMES = {str: "string", dict: "object", int: "integer"}
 
 
@@ -61,6 +62,10 @@ def _check_response_code(value: Any) -> list[FieldError]:
     if not errors and value is not None and value < 0:
         errors.append(
             FieldError(location, "min_value", "Input should be greater than or equal to 0")
+        )
+    if not errors and value is not None and value > INT32_MAX:
+        errors.append(
+            FieldError(location, "invalid", f"Input should be less than or equal to {INT32_MAX}")
         )
     return errors
 
@@ -141,6 +146,6 @@ def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
         occurred_at = now_us()
         content["created_at"] = isoformat_us(occurred_at)
         return content, occurred_at
-    if not _is_rfc3339(content["created_at"]):
+    if not _is_rfc3339(body["created_at"]):
         content["created_at"] = created_at.isoformat()  # naive or space-separated: normalize
     return content, to_us(created_at)

@@ -49,6 +49,9 @@ class Ingestor:
             url = None if url is None else redact_text(url)
         else:
             redacted = Redaction(draft.content, [])
+        # PostgreSQL text cannot hold NUL; the JSON content keeps it, escaped.
+        message = None if message is None else message.replace("\x00", "\ufffd")
+        url = None if url is None else url.replace("\x00", "\ufffd")
         return EntryRecord(
             id=0,
             uid=str(uuid.uuid4()),
