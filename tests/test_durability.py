@@ -9,10 +9,11 @@ cut off by the crash may or may not have been stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 PAGE_SIZE = 100
 TIMEOUT = httpx.Timeout(60.0)
+CONNECTIONS_PER_CLIENT = 10
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -44,7 +46,11 @@ def tenant(database: str, tmp_path: Path) -> Tenant:
 
 @pytest.fixture
 def pool(database: str, tmp_path: Path, tenant: Tenant) -> Iterator[ServerPool]:
-    """Server processes on the database; all of them SIGKILLed at teardown."""
+    """Server processes on the database; all of them SIGKILLed at teardown.
+
+    It needs ``tenant``: a server started on an empty database would create a default
+    project of its own.
+    """
     with server_pool(
         data_dir=tmp_path / "data", database_url=database, log_dir=tmp_path
     ) as servers:
@@ -62,9 +68,23 @@ def log_body(tag: str) -> dict[str, Any]:
     return body
 
 
-def async_client(concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(limits=limits, timeout=TIMEOUT)
+@contextlib.asynccontextmanager
+async def http_clients(concurrency: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Clients with room for ``concurrency`` simultaneous connections in all.
+
+    The connections are spread over clients of ``CONNECTIONS_PER_CLIENT`` each: the cost of
+    httpx's pool grows with the square of its size, and one client of 300 connections keeps
+    the test's own CPU busy several seconds (with the server almost idle) for 300 requests.
+    """
+    count = -(-concurrency // CONNECTIONS_PER_CLIENT)
+    limits = httpx.Limits(
+        max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(httpx.AsyncClient(limits=limits, timeout=TIMEOUT))
+            for _ in range(count)
+        ]
 
 
 @dataclasses.dataclass
@@ -154,8 +174,13 @@ def test_every_acknowledged_log_survives_sigkill(pool: ServerPool, tenant: Tenan
     tags = [f"{run}-{n}" for n in range(300)]
 
     async def burst() -> list[Outcome]:
-        async with async_client(len(tags)) as client:
-            outcomes = await asyncio.gather(*(post_log(client, server, tenant, t) for t in tags))
+        async with http_clients(len(tags)) as clients:
+            outcomes = await asyncio.gather(
+                *(
+                    post_log(clients[i % len(clients)], server, tenant, t)
+                    for i, t in enumerate(tags)
+                )
+            )
             server.kill()  # at once: before anything else could flush or close
             return list(outcomes)
 
@@ -168,7 +193,7 @@ def test_every_acknowledged_log_survives_sigkill(pool: ServerPool, tenant: Tenan
     (restarted,) = pool.start()
 
     async def read_back() -> dict[int, dict[str, Any]]:
-        async with async_client(16) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
             return by_id(await list_all(client, restarted, tenant))
 
     stored = asyncio.run(read_back())
@@ -215,14 +240,15 @@ async def load_until_killed(
                 server.kill()  # blocks the loop: the other clients' requests stay in flight
                 load.killed = True
 
-    async with async_client(concurrency) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    async with http_clients(concurrency) as clients:
+        await asyncio.gather(*(client_loop(clients[i % len(clients)]) for i in range(concurrency)))
     return load
 
 
 def test_acknowledged_logs_survive_sigkill_under_load(pool: ServerPool, tenant: Tenant) -> None:
+    kill_after = 400
     (server,) = pool.start()
-    load = asyncio.run(load_until_killed(server, tenant, concurrency=50, kill_after=400))
+    load = asyncio.run(load_until_killed(server, tenant, concurrency=50, kill_after=kill_after))
 
     assert load.killed
     assert not load.failures_before_kill, (
@@ -231,12 +257,12 @@ def test_acknowledged_logs_survive_sigkill_under_load(pool: ServerPool, tenant: 
     )
     assert load.in_flight_at_kill > 0, "nothing was in flight when the server was killed"
     ids = acknowledged_ids(load.outcomes)
-    assert len(ids) >= 400
+    assert len(ids) >= kill_after
 
     (restarted,) = pool.start()
 
     async def read_back_and_write() -> tuple[dict[int, dict[str, Any]], Outcome]:
-        async with async_client(16) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
             stored = by_id(await list_all(client, restarted, tenant))
             after = await post_log(client, restarted, tenant, f"after-{uuid.uuid4().hex[:8]}")
             return stored, after
@@ -254,43 +280,54 @@ def test_acknowledged_logs_survive_sigkill_under_load(pool: ServerPool, tenant: 
 
 def test_two_processes_share_one_database(pool: ServerPool, tenant: Tenant) -> None:
     first, second = pool.start(2)
+    other = {first.port: second, second.port: first}
     run = uuid.uuid4().hex[:8]
     per_server = 150
+    jobs = [
+        (server, f"{run}-{server.port}-{n}")
+        for server in (first, second)
+        for n in range(per_server)
+    ]
 
     async def post_to_both() -> list[Outcome]:
-        async with async_client(2 * per_server) as client:
-            jobs = [
-                post_log(client, server, tenant, f"{run}-{index}-{n}")
-                for index, server in enumerate((first, second))
-                for n in range(per_server)
-            ]
-            return list(await asyncio.gather(*jobs))
+        async with http_clients(len(jobs)) as clients:
+            return list(
+                await asyncio.gather(
+                    *(
+                        post_log(clients[i % len(clients)], server, tenant, tag)
+                        for i, (server, tag) in enumerate(jobs)
+                    )
+                )
+            )
 
     outcomes = asyncio.run(post_to_both())
     failures = [(o.tag, o.failure) for o in outcomes if o.failure is not None]
     assert not failures, f"{len(failures)} POSTs failed: {failures[:10]}\n{pool.describe()}"
     ids = acknowledged_ids(outcomes)
-    assert len(ids) == 2 * per_server
+    assert len(ids) == len(jobs)
 
     async def read_everywhere() -> tuple[list[dict[int, dict[str, Any]]], list[str]]:
-        async with async_client(100) as client:
-            listings = [by_id(await list_all(client, s, tenant)) for s in (first, second)]
-            # Each log, fetched one by one from the process that did not store it.
-            other = {f"{run}-0-": second, f"{run}-1-": first}
-            gets = []
-            for outcome in outcomes:
+        async with http_clients(100) as clients:
+            listings = [by_id(await list_all(clients[0], s, tenant)) for s in (first, second)]
+            # Each log, fetched on its own from the process that did not store it.
+            gets: list[Awaitable[httpx.Response]] = []
+            for i, ((writer, _), outcome) in enumerate(zip(jobs, outcomes, strict=True)):
                 assert outcome.data is not None
-                reader = other[outcome.tag[: outcome.tag.rindex("-") + 1]]
                 path = f"/api/v3/integrations/{tenant.integration_id}/logs/{outcome.data['id']}"
-                gets.append(client.get(reader.base_url + path, auth=tenant.basic))
-            problems = []
-            for outcome, response in zip(outcomes, await asyncio.gather(*gets), strict=True):
-                if response.status_code != 200 or response.json()["data"] != outcome.data:
-                    problems.append(f"{outcome.tag}: {response.status_code} {response.text[:200]}")
+                url = other[writer.port].base_url + path
+                gets.append(clients[i % len(clients)].get(url, auth=tenant.basic))
+            problems = [
+                f"{outcome.tag}: {response.status_code} {response.text[:200]}"
+                for outcome, response in zip(outcomes, await asyncio.gather(*gets), strict=True)
+                if response.status_code != 200 or response.json()["data"] != outcome.data
+            ]
             return listings, problems
 
     listings, problems = asyncio.run(read_everywhere())
-    assert not problems, f"{len(problems)} logs unreadable from the other process: {problems[:10]}"
+    assert not problems, (
+        f"{len(problems)} logs differ or are missing when read from the other process: "
+        f"{problems[:10]}\n{pool.describe()}"
+    )
     for stored in listings:
         assert_all_stored(outcomes, stored, pool)
         assert set(stored) == set(ids.values())

@@ -16,7 +16,10 @@ def logs_url(tenant: Tenant, integration_id: int | None = None) -> str:
 
 
 def post(client: TestClient, tenant: Tenant, body: Any, **kwargs: Any) -> Any:
-    return client.post(logs_url(tenant), json=body, auth=tenant.basic, **kwargs)
+    response = client.post(logs_url(tenant), json=body, auth=tenant.basic, **kwargs)
+    if response.status_code == 201:
+        validate_against_seed(response.json()["data"], "integration-log")
+    return response
 
 
 def only_error(response: Any) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shlex
+from typing import Any
 
 import typer
 import uvicorn
+import uvicorn.config
 
 from errorledger.cli.output import domain_errors, load_settings, open_database
 from errorledger.core.accounts import Accounts, Bootstrap
@@ -46,6 +49,17 @@ def _welcome(boot: Bootstrap, base_url: str) -> str:
     )
 
 
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, with errorledger's own loggers on the same handler."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["errorledger"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
@@ -68,5 +82,6 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        log_config=_log_config(settings.log_level),
         server_header=False,
     )
