@@ -15,10 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from errorledger.app import create_app
 from errorledger.settings import Settings
+from errorledger.storage import migrate
+from errorledger.storage.database import create_database_engine
 from tests.support import Tenant, create_tenant, postgres_schema_url
 
 POSTGRES_URL = os.environ.get(
@@ -64,6 +67,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A writing engine on the test's database, migrated to the newest revision."""
+    engine = create_database_engine(settings.database_url, writer=True)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

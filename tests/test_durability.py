@@ -31,12 +31,10 @@ TIMEOUT = httpx.Timeout(60.0)
 CONNECTIONS_PER_CLIENT = 10
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture
+def database(database_url: str) -> str:
     """A database URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'errorledger.db'}"
-    return str(request.getfixturevalue("postgres_schema"))
+    return database_url
 
 
 @pytest.fixture

@@ -1,24 +1,13 @@
 """The queries, on SQLite and PostgreSQL."""
 
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Engine
 
 from errorledger.settings import Settings
-from errorledger.storage import migrate, repository
-from errorledger.storage.database import create_database_engine
+from errorledger.storage import repository
 from errorledger.storage.records import EntryCursor, ProjectRecord
 from tests.support import Tenant, create_tenant
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_database_engine(settings.database_url, writer=True)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def insert(

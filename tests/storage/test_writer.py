@@ -9,18 +9,9 @@ from sqlalchemy import Connection, Engine
 
 from errorledger.errors import AuthenticationFailed, NotFound, StorageUnavailable
 from errorledger.settings import Settings
-from errorledger.storage import migrate, repository
-from errorledger.storage.database import create_database_engine
+from errorledger.storage import repository
 from errorledger.storage.writer import GroupCommitWriter, PendingEntry
 from tests.support import Tenant, create_tenant
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_database_engine(settings.database_url, writer=True)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
