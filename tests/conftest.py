@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from errorledger.app import create_app
+from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine
@@ -79,8 +80,14 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+def runtime(settings: Settings) -> Runtime:
+    """The process runtime behind ``client`` (started and closed by the client)."""
+    return Runtime(settings)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from errorledger.api import integration_logs, oauth
 from errorledger.api.responses import json_response
@@ -29,7 +30,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return json_response({"detail": exc.detail}, status=exc.status_code)
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ASGIApp:
     """The application; it builds its runtime from ``settings`` unless given one."""
     rt = runtime or Runtime(settings or Settings.from_env())
 
@@ -51,4 +52,4 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    return app
+    return integration_logs.IngestLane(app, rt)

@@ -7,26 +7,26 @@ import pytest
 from starlette.testclient import TestClient
 
 from errorledger.errors import StorageUnavailable
-from errorledger.settings import Settings
+from errorledger.runtime import Runtime
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
 
-Trigger = Callable[[TestClient, Tenant, Settings, pytest.MonkeyPatch], Any]
+Trigger = Callable[[TestClient, Tenant, Runtime, pytest.MonkeyPatch], Any]
 
 
 def logs(tenant: Tenant) -> str:
     return f"/api/v3/integrations/{tenant.integration_id}/logs"
 
 
-def unavailable(client: TestClient, tenant: Tenant, _s: Settings, mp: pytest.MonkeyPatch) -> Any:
+def unavailable(client: TestClient, tenant: Tenant, rt: Runtime, mp: pytest.MonkeyPatch) -> Any:
     async def down(*_args: object) -> int:
         raise StorageUnavailable("database unreachable")
 
-    mp.setattr(client.app.state.runtime.writer, "append", down)  # type: ignore[attr-defined]
+    mp.setattr(rt.writer, "append", down)
     return client.post(logs(tenant), json=SEED_EXAMPLE, auth=tenant.basic)
 
 
-def forbidden(client: TestClient, _t: Tenant, settings: Settings, _mp: pytest.MonkeyPatch) -> Any:
-    reader = create_tenant(settings, name="reader", scopes=["read"])
+def forbidden(client: TestClient, _t: Tenant, rt: Runtime, _mp: pytest.MonkeyPatch) -> Any:
+    reader = create_tenant(rt.settings, name="reader", scopes=["read"])
     return client.post(logs(reader), json=SEED_EXAMPLE, auth=reader.basic)
 
 
@@ -66,8 +66,8 @@ def assert_family_shape(response: Any, status: int) -> None:
 def test_every_error_has_the_family_shape(
     client: TestClient,
     tenant: Tenant,
-    settings: Settings,
+    runtime: Runtime,
     monkeypatch: pytest.MonkeyPatch,
     status: int,
 ) -> None:
-    assert_family_shape(TRIGGERS[status](client, tenant, settings, monkeypatch), status)
+    assert_family_shape(TRIGGERS[status](client, tenant, runtime, monkeypatch), status)

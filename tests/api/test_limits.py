@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from errorledger.app import create_app
+from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
 
@@ -121,12 +122,11 @@ def test_a_huge_log_id_is_a_400(client: TestClient, tenant: Tenant) -> None:
 
 
 def test_an_unexpected_failure_is_a_500_in_the_family_format(
-    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, tenant: Tenant, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
     monkeypatch.setattr(runtime.ingestor, "append", broken)
     response = client.post(url(tenant), json=SEED_EXAMPLE, auth=tenant.basic)
     assert response.status_code == 500

@@ -27,7 +27,11 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
 
 
 async def authenticate(request: Request, authenticator: Authenticator) -> Principal:
-    header = request.headers.get("authorization")
+    return await authenticate_header(request.headers.get("authorization"), authenticator)
+
+
+async def authenticate_header(header: str | None, authenticator: Authenticator) -> Principal:
+    """The caller behind an ``Authorization`` header value."""
     if not header:
         raise AuthenticationFailed("Authentication credentials were not provided.")
     basic = basic_credentials(header)

@@ -6,25 +6,40 @@ from typing import Any
 
 import msgspec
 from starlette.requests import Request
+from starlette.types import Receive
 
 from errorledger.errors import InvalidInput, PayloadTooLarge
 
 _decode_json = msgspec.json.Decoder().decode
 
 
-async def read_body(request: Request, *, max_bytes: int) -> bytes:
-    """The whole body, refused as soon as it is known to exceed ``max_bytes``."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+class ClientDisconnected(Exception):
+    """The client went away before sending its whole body; there is nobody to answer."""
+
+
+async def receive_body(receive: Receive, *, content_length: str | None, max_bytes: int) -> bytes:
+    """The whole body from an ASGI ``receive``, refused as soon as it exceeds ``max_bytes``."""
+    if content_length is not None and content_length.isdigit() and int(content_length) > max_bytes:
         raise PayloadTooLarge(max_bytes)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_bytes:
             raise PayloadTooLarge(max_bytes)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def read_body(request: Request, *, max_bytes: int) -> bytes:
+    return await receive_body(
+        request.receive, content_length=request.headers.get("content-length"), max_bytes=max_bytes
+    )
 
 
 def parse_json(raw: bytes, *, max_depth: int) -> Any:

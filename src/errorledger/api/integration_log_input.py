@@ -9,6 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
+from errorledger.api.body import parse_json
 from errorledger.core.clock import isoformat_us, now_us, to_us
 from errorledger.errors import FieldError, InvalidInput
 
@@ -80,19 +83,18 @@ def _check_message(value: Any, name: str, parts: dict[str, tuple[type, ...]]) ->
     return errors
 
 
-def _parse_created_at(value: Any) -> tuple[list[FieldError], datetime | None]:
-    location: Location = ("body", "created_at")
-    errors = _check(value, location, str)
-    if errors or value is None:
-        return errors, None
-    invalid = FieldError(location, "invalid", "Input should be a valid RFC 3339 date-time")
+def _parse_created_at(value: str) -> datetime:
+    """A date-time with its offset (UTC when it has none); ``InvalidInput`` when it is not."""
+    invalid = InvalidInput.single(
+        ("body", "created_at"), "invalid", "Input should be a valid RFC 3339 date-time"
+    )
     if len(value) < 16 or value[10] not in "Tt ":
-        return [invalid], None
+        raise invalid
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        return [invalid], None
-    return [], moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise invalid from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _is_rfc3339(value: str) -> bool:
@@ -100,18 +102,70 @@ def _is_rfc3339(value: str) -> bool:
     return value[10] == "T" and (value.endswith(("Z", "z")) or value[-6] in "+-")
 
 
+_RESPONSE_PARTS: dict[str, tuple[type, ...]] = {"headers": (dict,), "body": (str, dict)}
+_REQUEST_PARTS: dict[str, tuple[type, ...]] = {"headers": (dict, str), "payload": (dict, str)}
+
 _CHECKS: dict[str, Callable[[Any], list[FieldError]]] = {
     "base_url": _check_base_url,
     "full_url": lambda v: _check(v, ("body", "full_url"), str),
     "method": lambda v: _check(v, ("body", "method"), str),
     "response_code": _check_response_code,
-    "response": lambda v: _check_message(v, "response", {"headers": (dict,), "body": (str, dict)}),
-    "request": lambda v: _check_message(
-        v, "request", {"headers": (dict, str), "payload": (dict, str)}
-    ),
+    "response": lambda v: _check_message(v, "response", _RESPONSE_PARTS),
+    "request": lambda v: _check_message(v, "request", _REQUEST_PARTS),
+    "created_at": lambda v: _check(v, ("body", "created_at"), str),
     "exception_type": lambda v: _check(v, ("body", "exception_type"), str),
     "exception": lambda v: _check(v, ("body", "exception"), str),
 }
+
+
+class _Clean(msgspec.Struct, forbid_unknown_fields=True):
+    """The types of ``integration-log-create``, for the common case: decoded and checked in C."""
+
+    base_url: str
+    full_url: str | None = None
+    method: str | None = None
+    response_code: int | None = None
+    response: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+    created_at: str | None = None
+    exception_type: str | None = None
+    exception: str | None = None
+
+
+_decode_clean = msgspec.json.Decoder(_Clean).decode
+
+
+def decode_integration_log(raw: bytes, *, max_depth: int) -> tuple[dict[str, Any], int]:
+    """Decode and validate a request body; see ``parse_integration_log``.
+
+    A body that decodes into the schema's types and passes the few checks types cannot
+    express is taken as it is; anything else goes through the full check, which reports
+    every problem with its pointer.
+    """
+    # A document with no more brackets than the depth limit cannot be nested deeper.
+    if raw.count(b"{") + raw.count(b"[") <= max_depth:
+        try:
+            clean = _decode_clean(raw)
+        except (msgspec.DecodeError, RecursionError):
+            clean = None
+        if clean is not None and _passes_remaining_checks(clean):
+            return _finish(msgspec.structs.asdict(clean), clean.created_at)
+    return parse_integration_log(parse_json(raw, max_depth=max_depth))
+
+
+def _passes_remaining_checks(clean: _Clean) -> bool:
+    code = clean.response_code
+    return (
+        bool(clean.base_url)
+        and (code is None or 0 <= code <= INT32_MAX)
+        and not (
+            clean.response is not None
+            and _check_message(clean.response, "response", _RESPONSE_PARTS)
+        )
+        and not (
+            clean.request is not None and _check_message(clean.request, "request", _REQUEST_PARTS)
+        )
+    )
 
 
 def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
@@ -133,19 +187,23 @@ def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
     for name, check in _CHECKS.items():
         if name in body:
             errors += check(body[name])
-    date_errors, created_at = _parse_created_at(body.get("created_at"))
-    errors += date_errors
     if errors:
         raise InvalidInput(errors)
     content = {name: body.get(name) for name in FIELDS}
-    if content["method"] is None:
-        content["method"] = ""  # the stored log always has a method, as the schema's default
     if isinstance(content["response_code"], float):
         content["response_code"] = int(content["response_code"])
-    if created_at is None:
+    return _finish(content, body.get("created_at"))
+
+
+def _finish(content: dict[str, Any], raw_created_at: str | None) -> tuple[dict[str, Any], int]:
+    """Defaults and the normalized ``created_at`` of a valid log."""
+    if content["method"] is None:
+        content["method"] = ""  # the stored log always has a method, as the schema's default
+    if raw_created_at is None:
         occurred_at = now_us()
         content["created_at"] = isoformat_us(occurred_at)
         return content, occurred_at
-    if not _is_rfc3339(body["created_at"]):
+    created_at = _parse_created_at(raw_created_at)
+    if not _is_rfc3339(raw_created_at):
         content["created_at"] = created_at.isoformat()  # naive or space-separated: normalize
     return content, to_us(created_at)

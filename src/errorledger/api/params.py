@@ -10,7 +10,11 @@ MAX_ID_DIGITS = 18  # keeps ids inside a signed 64-bit column on every database
 
 
 def path_id(request: Request, name: str) -> int:
-    raw = request.path_params[name]
+    return parse_id(request.path_params[name], name)
+
+
+def parse_id(raw: str, name: str) -> int:
+    """A path segment that must be a positive integer id."""
     if not raw.isdigit() or not raw.isascii() or len(raw) > MAX_ID_DIGITS:
         raise InvalidInput.single(("path", name), "invalid", "Input should be a valid integer")
     return int(raw)

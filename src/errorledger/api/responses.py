@@ -11,10 +11,11 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from errorledger.api.body import ClientDisconnected
 from errorledger.errors import ErrorledgerError
 
 log = logging.getLogger("errorledger.api")
-_encode_json = msgspec.json.Encoder().encode
+encode_json = msgspec.json.Encoder().encode
 
 Handler = Callable[[Request], Awaitable[Response]]
 ErrorRenderer = Callable[[Exception], Response]
@@ -28,7 +29,7 @@ def json_response(
     media_type: str = "application/json",
 ) -> Response:
     return Response(
-        _encode_json(content), status_code=status, headers=headers, media_type=media_type
+        encode_json(content), status_code=status, headers=headers, media_type=media_type
     )
 
 
@@ -41,6 +42,8 @@ def guarded(render: ErrorRenderer) -> Callable[[Handler], Handler]:
         async def endpoint(request: Request) -> Response:
             try:
                 return await handler(request)
+            except ClientDisconnected:
+                return Response(status_code=400)  # nobody is left to read it
             except ErrorledgerError as exc:
                 return render(exc)
             except Exception as exc:

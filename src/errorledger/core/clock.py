@@ -16,7 +16,8 @@ def to_us(moment: datetime) -> int:
     """Microseconds since the epoch; a naive ``moment`` is taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(microseconds=1)
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def from_us(micros: int) -> datetime:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
+import random
 import uuid
+from typing import Any
 
 import msgspec
 
@@ -11,11 +12,26 @@ from errorledger.core.authn import Principal
 from errorledger.core.clock import now_us
 from errorledger.core.entries import EntryDraft
 from errorledger.core.fingerprint import fingerprint
-from errorledger.core.redaction import Redaction, redact, redact_text
+from errorledger.core.redaction import Redaction, may_hold_secrets, redact, redact_text
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.writer import GroupCommitWriter, PendingEntry
 
 _encode_json = msgspec.json.Encoder().encode
+# Entry uids name records, they guard nothing (keys do): a seeded PRNG gives unique v4
+# UUIDs without a system call per request.
+_uid_bits = random.Random().getrandbits  # noqa: S311
+
+
+def new_uid() -> str:
+    return str(uuid.UUID(int=_uid_bits(128), version=4))
+
+
+def _clean_text(text: str | None, *, redacting: bool) -> str | None:
+    if text is None:
+        return None
+    if redacting:
+        text = redact_text(text)
+    return text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL; content keeps it
 
 
 class Ingestor:
@@ -23,47 +39,30 @@ class Ingestor:
         self._writer = writer
         self._redaction = redaction
 
+    def _redact(self, draft: EntryDraft) -> tuple[Redaction, bool]:
+        """The redacted content, and whether redaction had anything to look at."""
+        if not self._redaction or (draft.raw is not None and not may_hold_secrets(draft.raw)):
+            return Redaction(draft.content, []), False
+        return redact(draft.content), True
+
     async def append(self, principal: Principal, draft: EntryDraft) -> EntryRecord:
         """Store ``draft`` for the caller's project; returns once it is committed."""
         principal.require("ingest")
-        record = self._prepare(principal, draft)
-        row = {
-            field.name: getattr(record, field.name)
-            for field in dataclasses.fields(record)
-            if field.name not in {"id", "redactions", "content"}
-        }
-        row["redactions"] = _encode_json(record.redactions).decode()
-        row["content"] = _encode_json(record.content).decode()
-        row["key_id"] = principal.key_id
-        entry_id = await self._writer.append(
-            PendingEntry(row, principal.key_id, draft.integration_id)
-        )
-        return dataclasses.replace(record, id=entry_id)
-
-    def _prepare(self, principal: Principal, draft: EntryDraft) -> EntryRecord:
         received_at = now_us()
-        message, url = draft.message, draft.url
-        if self._redaction:
-            redacted = redact(draft.content)
-            message = None if message is None else redact_text(message)
-            url = None if url is None else redact_text(url)
-        else:
-            redacted = Redaction(draft.content, [])
-        # PostgreSQL text cannot hold NUL; the JSON content keeps it, escaped.
-        message = None if message is None else message.replace("\x00", "\ufffd")
-        url = None if url is None else url.replace("\x00", "\ufffd")
-        return EntryRecord(
-            id=0,
-            uid=str(uuid.uuid4()),
-            project_id=principal.project_id,
-            kind=draft.kind.value,
-            source=draft.source,
-            received_at=received_at,
-            occurred_at=received_at if draft.occurred_at is None else draft.occurred_at,
-            status_code=draft.status_code,
-            message=message,
-            url=url,
-            fingerprint=fingerprint(
+        redacted, looked = self._redact(draft)
+        message = _clean_text(draft.message, redacting=looked)
+        url = _clean_text(draft.url, redacting=looked)
+        row: dict[str, Any] = {
+            "uid": new_uid(),
+            "project_id": principal.project_id,
+            "kind": draft.kind.value,
+            "source": draft.source,
+            "received_at": received_at,
+            "occurred_at": received_at if draft.occurred_at is None else draft.occurred_at,
+            "status_code": draft.status_code,
+            "message": message,
+            "url": url,
+            "fingerprint": fingerprint(
                 kind=draft.kind.value,
                 source=draft.source,
                 exception_type=draft.exception_type,
@@ -71,6 +70,26 @@ class Ingestor:
                 message=message,
                 url=url,
             ),
+            "protected": redacted.fired,
+            "redactions": _encode_json(redacted.paths).decode(),
+            "content": _encode_json(redacted.content).decode(),
+            "key_id": principal.key_id,
+        }
+        entry_id = await self._writer.append(
+            PendingEntry(row, principal.key_id, draft.integration_id)
+        )
+        return EntryRecord(
+            id=entry_id,
+            uid=row["uid"],
+            project_id=principal.project_id,
+            kind=row["kind"],
+            source=draft.source,
+            received_at=received_at,
+            occurred_at=row["occurred_at"],
+            status_code=draft.status_code,
+            message=message,
+            url=url,
+            fingerprint=row["fingerprint"],
             protected=redacted.fired,
             redactions=redacted.paths,
             content=redacted.content,

@@ -92,6 +92,21 @@ _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8
 _CREDENTIAL_MARK = re.compile(r"[0-9+/=._~-]")
 
 
+# Every rule below needs one of these in the raw JSON: a secret word of a key or header, a
+# credential scheme, "@" (user-info) or "?" (a query) of a URL, or a "\u" escape that could
+# spell any of them. A body without any is stored without walking it.
+_MAY_HOLD_SECRETS = re.compile(
+    rb"pass|pwd|secret|key|auth|cookie|credential|token|session|signature|otp|bearer|basic"
+    rb"|@|\?|\\u",
+    re.IGNORECASE,
+)
+
+
+def may_hold_secrets(raw: bytes) -> bool:
+    """False only when redacting the JSON document ``raw`` would certainly change nothing."""
+    return _MAY_HOLD_SECRETS.search(raw) is not None
+
+
 @lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     words = _NON_WORD.sub(" ", _CAMEL_BOUNDARY.sub(" ", key).lower()).split()
