@@ -1,5 +1,4 @@
 import copy
-import json
 from typing import Any
 
 import pytest
@@ -7,7 +6,6 @@ import pytest
 from errorledger.core.redaction import (
     REDACTED,
     is_secret_key,
-    may_hold_secrets,
     redact,
     redact_text,
     redact_url,
@@ -144,26 +142,3 @@ def test_secrets_inside_text(text: str, expected: str) -> None:
 def test_credentials_in_urls(url: str, expected: str) -> None:
     assert redact_url(url) == expected
 
-
-SECRET_SAMPLES: list[Any] = [
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"apiKey": "x"},
-    {"nested": [{"client_secret": "s"}]},
-    {"url": "https://u:pw@shop.example/a"},
-    {"url": "https://shop.example/a?access_token=xyz"},
-    {"text": "call failed with Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"},
-    {"headers": "Set-Cookie: sid=42"},
-    {"p\\u0061ssword": "escaped"},
-]
-
-
-@pytest.mark.parametrize("sample", SECRET_SAMPLES)
-def test_the_prefilter_never_skips_a_body_redaction_would_change(sample: Any) -> None:
-    raw = json.dumps(sample).encode().replace(b"\\\\u", b"\\u")
-    decoded = json.loads(raw)
-    assert redact(copy.deepcopy(decoded)).fired
-    assert may_hold_secrets(raw)
-
-
-def test_the_prefilter_lets_the_seed_example_through() -> None:
-    assert not may_hold_secrets(json.dumps(SEED_EXAMPLE).encode())

@@ -5,6 +5,7 @@ once with its own pointer, as the original service does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -85,15 +86,14 @@ def _check_message(value: Any, name: str, parts: dict[str, tuple[type, ...]]) ->
 
 def _parse_created_at(value: str) -> datetime:
     """A date-time with its offset (UTC when it has none); ``InvalidInput`` when it is not."""
-    invalid = InvalidInput.single(
-        ("body", "created_at"), "invalid", "Input should be a valid RFC 3339 date-time"
-    )
-    if len(value) < 16 or value[10] not in "Tt ":
-        raise invalid
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise invalid from None
+    moment = None
+    if len(value) >= 16 and value[10] in "Tt ":
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(value)
+    if moment is None:
+        raise InvalidInput.single(
+            ("body", "created_at"), "invalid", "Input should be a valid RFC 3339 date-time"
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

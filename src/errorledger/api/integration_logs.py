@@ -132,7 +132,6 @@ async def create_log(
         url=content["full_url"] or content["base_url"],
         exception_type=content["exception_type"],
         integration_id=source,
-        raw=raw,
     )
     entry = await rt.ingestor.append(principal, draft)
     return encode_json({"data": render_log(entry)})

@@ -20,8 +20,7 @@ class EntryDraft:
 
     ``content`` is the record as its family defines it; the other fields are what the core
     indexes for search and grouping. ``occurred_at`` (microseconds, UTC) is the client's
-    timestamp, or None for "when received". ``raw`` is the JSON ``content`` was decoded
-    from, when there is one: it lets redaction skip records with nothing to redact.
+    timestamp, or None for "when received".
     """
 
     kind: EntryKind
@@ -33,4 +32,3 @@ class EntryDraft:
     url: str | None = None
     exception_type: str | None = None
     integration_id: int | None = None
-    raw: bytes | None = None

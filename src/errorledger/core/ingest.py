@@ -12,7 +12,7 @@ from errorledger.core.authn import Principal
 from errorledger.core.clock import now_us
 from errorledger.core.entries import EntryDraft
 from errorledger.core.fingerprint import fingerprint
-from errorledger.core.redaction import Redaction, may_hold_secrets, redact, redact_text
+from errorledger.core.redaction import Redaction, redact, redact_text
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.writer import GroupCommitWriter, PendingEntry
 
@@ -39,19 +39,13 @@ class Ingestor:
         self._writer = writer
         self._redaction = redaction
 
-    def _redact(self, draft: EntryDraft) -> tuple[Redaction, bool]:
-        """The redacted content, and whether redaction had anything to look at."""
-        if not self._redaction or (draft.raw is not None and not may_hold_secrets(draft.raw)):
-            return Redaction(draft.content, []), False
-        return redact(draft.content), True
-
     async def append(self, principal: Principal, draft: EntryDraft) -> EntryRecord:
         """Store ``draft`` for the caller's project; returns once it is committed."""
         principal.require("ingest")
         received_at = now_us()
-        redacted, looked = self._redact(draft)
-        message = _clean_text(draft.message, redacting=looked)
-        url = _clean_text(draft.url, redacting=looked)
+        redacted = redact(draft.content) if self._redaction else Redaction(draft.content, [])
+        message = _clean_text(draft.message, redacting=self._redaction)
+        url = _clean_text(draft.url, redacting=self._redaction)
         row: dict[str, Any] = {
             "uid": new_uid(),
             "project_id": principal.project_id,

@@ -92,21 +92,6 @@ _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8
 _CREDENTIAL_MARK = re.compile(r"[0-9+/=._~-]")
 
 
-# Every rule below needs one of these in the raw JSON: a secret word of a key or header, a
-# credential scheme, "@" (user-info) or "?" (a query) of a URL, or a "\u" escape that could
-# spell any of them. A body without any is stored without walking it.
-_MAY_HOLD_SECRETS = re.compile(
-    rb"pass|pwd|secret|key|auth|cookie|credential|token|session|signature|otp|bearer|basic"
-    rb"|@|\?|\\u",
-    re.IGNORECASE,
-)
-
-
-def may_hold_secrets(raw: bytes) -> bool:
-    """False only when redacting the JSON document ``raw`` would certainly change nothing."""
-    return _MAY_HOLD_SECRETS.search(raw) is not None
-
-
 @lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     words = _NON_WORD.sub(" ", _CAMEL_BOUNDARY.sub(" ", key).lower()).split()
@@ -135,45 +120,49 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-class _Walker:
-    """One pass over a JSON value, replacing secrets in place and noting their paths."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        self._path: list[str] = []
-
-    def visit(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            for key in value:
-                self._path.append(key)
-                if is_secret_key(key) and not _is_empty(value[key]):
+def _walk(value: Any, path: tuple[str, ...], found: list[str]) -> Any:
+    """Replace secrets inside ``value`` in place; note the pointer of each in ``found``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if is_secret_key(key):
+                if not _is_empty(item):
                     value[key] = REDACTED
-                    self.paths.append(_pointer(self._path))
-                else:
-                    value[key] = self.visit(value[key])
-                self._path.pop()
-            return value
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                self._path.append(str(index))
-                value[index] = self.visit(item)
-                self._path.pop()
-            return value
-        if isinstance(value, str):
-            cleaned = redact_text(value)
-            if cleaned != value:
-                self.paths.append(_pointer(self._path))
-            return cleaned
-        return value
+                    found.append(_pointer([*path, key]))
+            elif isinstance(item, str):
+                cleaned = redact_text(item)
+                if cleaned is not item:
+                    value[key] = cleaned
+                    found.append(_pointer([*path, key]))
+            elif isinstance(item, dict | list):
+                _walk(item, (*path, key), found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                cleaned = redact_text(item)
+                if cleaned is not item:
+                    value[index] = cleaned
+                    found.append(_pointer([*path, str(index)]))
+            elif isinstance(item, dict | list):
+                _walk(item, (*path, str(index)), found)
+    return value
 
 
 def redact_text(text: str) -> str:
-    """Secrets inside free text: header lines, scheme credentials and URLs."""
-    if ":" in text:
-        text = _HEADER_LINE.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}{m[4]}", text)
-        if text.startswith(("http://", "https://")) and " " not in text:
-            text = redact_url(text)
-    return _SCHEME_CREDENTIAL.sub(_scheme_credential, text)
+    """Secrets inside free text: header lines, scheme credentials and URLs.
+
+    Returns ``text`` itself (the same object) when there is nothing to redact; cheap
+    substring checks keep the regular expressions off the common case.
+    """
+    lowered = text.lower()
+    cleaned = text
+    if ":" in text and ("auth" in lowered or "cookie" in lowered or "key" in lowered):
+        cleaned = _HEADER_LINE.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}{m[4]}", cleaned)
+    is_url = lowered.startswith(("http://", "https://")) and " " not in text
+    if is_url and ("@" in text or "?" in text):
+        cleaned = redact_url(cleaned)
+    if "bearer" in lowered or "basic" in lowered:
+        cleaned = _SCHEME_CREDENTIAL.sub(_scheme_credential, cleaned)
+    return text if cleaned == text else cleaned
 
 
 def _scheme_credential(match: re.Match[str]) -> str:
@@ -207,6 +196,8 @@ def _query_pair(match: re.Match[str]) -> str:
 
 def redact(content: Any) -> Redaction:
     """Redact ``content`` (a decoded JSON value, changed in place)."""
-    walker = _Walker()
-    cleaned = walker.visit(content)
-    return Redaction(cleaned, walker.paths)
+    found: list[str] = []
+    if isinstance(content, str):
+        cleaned = redact_text(content)
+        return Redaction(cleaned, [] if cleaned is content else [""])
+    return Redaction(_walk(content, (), found), found)
