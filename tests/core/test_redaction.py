@@ -141,4 +141,3 @@ def test_secrets_inside_text(text: str, expected: str) -> None:
 )
 def test_credentials_in_urls(url: str, expected: str) -> None:
     assert redact_url(url) == expected
-

@@ -10,13 +10,22 @@ from sqlalchemy import Connection, Engine
 from errorledger.errors import AuthenticationFailed, NotFound, StorageUnavailable
 from errorledger.settings import Settings
 from errorledger.storage import repository
+from errorledger.storage.database import create_database_engine
 from errorledger.storage.writer import GroupCommitWriter, PendingEntry
 from tests.support import Tenant, create_tenant
 
 
 @pytest.fixture
-def writer(engine: Engine) -> Iterator[GroupCommitWriter]:
-    writer = GroupCommitWriter(engine, max_batch=50)
+def writer_engine(engine: Engine, settings: Settings) -> Iterator[Engine]:
+    """The writer keeps its connection, so it gets an engine of its own (as in the server)."""
+    own = create_database_engine(settings.database_url, writer=True)
+    yield own
+    own.dispose()
+
+
+@pytest.fixture
+def writer(writer_engine: Engine) -> Iterator[GroupCommitWriter]:
+    writer = GroupCommitWriter(writer_engine, max_batch=50)
     writer.start()
     yield writer
     writer.close()
@@ -111,8 +120,10 @@ def test_one_failing_write_does_not_fail_its_batch(
     assert count(engine, shop.project_id) == 40
 
 
-def test_close_finishes_what_was_queued(engine: Engine, shop: Tenant) -> None:
-    writer = GroupCommitWriter(engine, max_batch=5)
+def test_close_finishes_what_was_queued(
+    engine: Engine, writer_engine: Engine, shop: Tenant
+) -> None:
+    writer = GroupCommitWriter(writer_engine, max_batch=5)
     writer.start()
 
     async def main() -> list[int]:
@@ -127,6 +138,6 @@ def test_close_finishes_what_was_queued(engine: Engine, shop: Tenant) -> None:
 
 
 def test_a_stopped_writer_refuses_new_work(engine: Engine, shop: Tenant) -> None:
-    writer = GroupCommitWriter(engine, max_batch=5)
+    writer = GroupCommitWriter(engine, max_batch=5)  # never started
     with pytest.raises(StorageUnavailable):
         asyncio.run(writer.append(pending(shop, 1)))

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, Row, exists, func, insert, select, tuple_, update
 
+from errorledger.storage.batch import BatchStatements
 from errorledger.storage.records import (
     EntryCursor,
     EntryRecord,
@@ -149,48 +150,10 @@ def existing_integrations(
 # entries --------------------------------------------------------------------------------------
 
 
-ENTRY_COLUMNS = tuple(column.name for column in entries.columns)
-_INSERT_CHUNK = 1000  # rows per statement: 15 columns stay under every driver's parameter cap
-
-
-def _allocate_entry_ids(conn: Connection, count: int) -> list[int]:
-    """Ids for ``count`` new entries, in order.
-
-    On SQLite the caller holds the database's write lock (``BEGIN IMMEDIATE``), so the ids
-    after the current maximum are ours; on PostgreSQL the sequence hands out a block.
-    """
-    if conn.dialect.name == "sqlite":
-        start = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM entries").scalar_one())
-        return list(range(start + 1, start + 1 + count))
-    rows = conn.exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, %(n)s)",
-        {"n": count},
-    )
-    return [int(row[0]) for row in rows]
-
-
 def insert_entries(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order.
-
-    One multi-row INSERT per chunk rather than a statement per row: on the group-commit
-    path every statement is a round trip through the driver, and under load the writer
-    thread has to win the GIL back after each one.
-    """
-    if not rows:
-        return []
-    ids = _allocate_entry_ids(conn, len(rows))
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    group = "(" + ", ".join([marker] * len(ENTRY_COLUMNS)) + ")"
-    head = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "  # noqa: S608  (our names)
-    others = ENTRY_COLUMNS[1:]
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        chunk = rows[start : start + _INSERT_CHUNK]
-        params: list[Any] = []
-        for entry_id, row in zip(ids[start:], chunk, strict=False):
-            params.append(entry_id)
-            params.extend(row[name] for name in others)
-        conn.exec_driver_sql(head + ", ".join([group] * len(chunk)), tuple(params))
-    return ids
+    """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order."""
+    statements = BatchStatements(conn)
+    return statements.insert_entries(statements.cursor(conn), rows)
 
 
 def _entry_from_row(row: Row[Any]) -> EntryRecord:

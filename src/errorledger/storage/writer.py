@@ -14,6 +14,7 @@ and the integration an entry names must exist in the key's project.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import queue
@@ -30,7 +31,7 @@ from errorledger.errors import (
     NotFound,
     StorageUnavailable,
 )
-from errorledger.storage import repository
+from errorledger.storage.batch import BatchStatements
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class GroupCommitWriter:
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Ticket | None] = queue.SimpleQueue()  # None: stop
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
+        self._statements: BatchStatements
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="errorledger-writer", daemon=True)
@@ -79,6 +82,9 @@ class GroupCommitWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     async def append(self, entry: PendingEntry) -> int:
         """Store one entry durably and return its id."""
@@ -130,33 +136,51 @@ class GroupCommitWriter:
         # One bad item must not fail its neighbours: retry each in a transaction of its own.
         return [self._commit([ticket])[0] for ticket in batch]
 
+    def _connection(self) -> Connection:
+        """The writer's connection, kept from batch to batch; a new one after a failure."""
+        if self._conn is None:
+            self._conn = self._engine.connect()
+            self._statements = BatchStatements(self._conn)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.invalidate()
+                self._conn.close()
+            self._conn = None
+
     def _transaction(self, items: list[Item]) -> list[Any]:
         results: list[Any] = [None] * len(items)
-        with self._engine.begin() as conn:
-            accepted = self._check_preconditions(conn, items, results)
-            ids = repository.insert_entries(conn, [entry.row for _, entry in accepted])
-            for (index, _), entry_id in zip(accepted, ids, strict=True):
-                results[index] = entry_id
-            for index, item in enumerate(items):
-                if isinstance(item, WriteOp):
-                    results[index] = item.apply(conn)
+        conn = self._connection()
+        try:
+            with conn.begin():
+                cursor = self._statements.cursor(conn)
+                accepted = self._check_preconditions(cursor, items, results)
+                rows = [entry.row for _, entry in accepted]
+                ids = self._statements.insert_entries(cursor, rows)
+                for (index, _), entry_id in zip(accepted, ids, strict=True):
+                    results[index] = entry_id
+                for index, item in enumerate(items):
+                    if isinstance(item, WriteOp):
+                        results[index] = item.apply(conn)
+        except ErrorledgerError:
+            raise
+        except Exception:
+            self._drop_connection()  # it may be broken; the next batch reconnects
+            raise
         return results
 
-    @staticmethod
     def _check_preconditions(
-        conn: Connection, items: list[Item], results: list[Any]
+        self, cursor: Any, items: list[Item], results: list[Any]
     ) -> list[tuple[int, PendingEntry]]:
         """The entries that may be inserted, with their indices; rejected ones get their error."""
         pending = [(i, item) for i, item in enumerate(items) if isinstance(item, PendingEntry)]
         if not pending:
             return []
-        active = repository.active_key_ids(conn, {item.key_id for _, item in pending})
-        wanted = {
-            (item.row["project_id"], item.integration_id)
-            for _, item in pending
-            if item.integration_id is not None
-        }
-        present = repository.existing_integrations(conn, wanted) if wanted else set()
+        active = self._statements.active_key_ids(cursor, {item.key_id for _, item in pending})
+        wanted = {item.integration_id for _, item in pending if item.integration_id is not None}
+        present = self._statements.existing_integrations(cursor, wanted) if wanted else set()
         accepted = []
         for index, item in pending:
             if item.key_id not in active:

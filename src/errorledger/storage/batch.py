@@ -1,0 +1,89 @@
+"""The group-commit batch's statements, run on the DB-API cursor.
+
+Every batch runs these few statements. Through SQLAlchemy's Core each one cost more Python
+than the rows it carried (cache keys, expanding IN parameters, result objects), and the
+writer thread has to hold the GIL for all of it, which the request handlers then wait for.
+At the DB-API level a batch is a handful of driver calls. The SQL is plain and portable:
+only the parameter marker and the id allocation differ between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from errorledger.storage.tables import entries
+
+ENTRY_COLUMNS = tuple(column.name for column in entries.columns)
+_INSERT_CHUNK = 1000  # rows per statement: 15 columns stay under every driver's parameter cap
+
+
+class BatchStatements:
+    """The writer's statements for one database; ``cursor`` gives the cursor to run them on."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._sqlite = conn.dialect.name == "sqlite"
+        self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._row = "(" + ", ".join([self._marker] * len(ENTRY_COLUMNS)) + ")"
+        self._insert = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "  # noqa: S608
+
+    @staticmethod
+    def cursor(conn: Connection) -> Any:
+        """A DB-API cursor inside ``conn``'s current transaction."""
+        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def _markers(self, count: int) -> str:
+        return ", ".join([self._marker] * count)
+
+    def active_key_ids(self, cursor: Any, key_ids: Collection[str]) -> set[str]:
+        cursor.execute(
+            "SELECT key_id FROM api_keys WHERE revoked_at IS NULL"  # noqa: S608  (markers only)
+            f" AND key_id IN ({self._markers(len(key_ids))})",
+            tuple(key_ids),
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+    def existing_integrations(self, cursor: Any, ids: Collection[int]) -> set[tuple[str, int]]:
+        """(project id, integration id) of those of ``ids`` that exist."""
+        cursor.execute(
+            f"SELECT project_id, id FROM integrations WHERE id IN ({self._markers(len(ids))})",  # noqa: S608
+            tuple(ids),
+        )
+        return {(row[0], int(row[1])) for row in cursor.fetchall()}
+
+    def allocate_entry_ids(self, cursor: Any, count: int) -> list[int]:
+        """Ids for ``count`` new entries, in order.
+
+        On SQLite the caller holds the database's write lock (``BEGIN IMMEDIATE``), so the
+        ids after the current maximum are ours; on PostgreSQL the sequence hands out a block.
+        """
+        if self._sqlite:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM entries")
+            start = int(cursor.fetchone()[0]) + 1
+            return list(range(start, start + count))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+    def insert_entries(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order.
+
+        One multi-row INSERT per chunk, not a statement per row: each statement is a trip
+        through the driver, after which the writer must win the GIL back.
+        """
+        if not rows:
+            return []
+        ids = self.allocate_entry_ids(cursor, len(rows))
+        others = ENTRY_COLUMNS[1:]
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            chunk = rows[start : start + _INSERT_CHUNK]
+            params: list[Any] = []
+            for entry_id, row in zip(ids[start:], chunk, strict=False):
+                params.append(entry_id)
+                params.extend([row[name] for name in others])
+            cursor.execute(self._insert + ", ".join([self._row] * len(chunk)), tuple(params))
+        return ids
