@@ -158,14 +158,20 @@ def _passes_remaining_checks(clean: _Clean) -> bool:
     return (
         bool(clean.base_url)
         and (code is None or 0 <= code <= INT32_MAX)
-        and not (
-            clean.response is not None
-            and _check_message(clean.response, "response", _RESPONSE_PARTS)
-        )
-        and not (
-            clean.request is not None and _check_message(clean.request, "request", _REQUEST_PARTS)
-        )
+        and _parts_fit(clean.response, _RESPONSE_PARTS)
+        and _parts_fit(clean.request, _REQUEST_PARTS)
     )
+
+
+def _parts_fit(message: dict[str, Any] | None, parts: dict[str, tuple[type, ...]]) -> bool:
+    """Whether the named parts of ``request`` or ``response`` have an allowed type."""
+    if message is None:
+        return True
+    for part, allowed in parts.items():
+        value = message.get(part)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, allowed)):
+            return False
+    return True
 
 
 def parse_integration_log(body: Any) -> tuple[dict[str, Any], int]:
