@@ -27,7 +27,7 @@ class BatchStatements:
         self._sqlite = conn.dialect.name == "sqlite"
         self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._row = "(" + ", ".join([self._marker] * len(ENTRY_COLUMNS)) + ")"
-        self._insert = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "  # noqa: S608
+        self._insert = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
 
     @staticmethod
     def cursor(conn: Connection) -> Any:
@@ -35,49 +35,68 @@ class BatchStatements:
         return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def _markers(self, count: int) -> str:
-        return ", ".join([self._marker] * count)
+        return ", ".join([self._marker] * count) if count else "NULL"
 
-    def active_key_ids(self, cursor: Any, key_ids: Collection[str]) -> set[str]:
-        cursor.execute(
-            "SELECT key_id FROM api_keys WHERE revoked_at IS NULL"  # noqa: S608  (markers only)
-            f" AND key_id IN ({self._markers(len(key_ids))})",
-            tuple(key_ids),
-        )
-        return {row[0] for row in cursor.fetchall()}
+    def check(
+        self, cursor: Any, key_ids: Collection[str], integration_ids: Collection[int]
+    ) -> tuple[set[str], set[tuple[str, int]], int | None]:
+        """Which keys are active, which integrations exist (with their project), and, on
+        SQLite, the largest entry id: one statement, since each statement costs the writer
+        a wait for the GIL."""
+        parts = [
+            "SELECT 'k', key_id, NULL FROM api_keys WHERE revoked_at IS NULL"
+            f" AND key_id IN ({self._markers(len(key_ids))})"
+        ]
+        params: list[Any] = list(key_ids)
+        if integration_ids:
+            parts.append(
+                "SELECT 'i', project_id, id FROM integrations"
+                f" WHERE id IN ({self._markers(len(integration_ids))})"
+            )
+            params.extend(integration_ids)
+        if self._sqlite:
+            parts.append("SELECT 'm', NULL, coalesce(max(id), 0) FROM entries")
+        cursor.execute(" UNION ALL ".join(parts), tuple(params))
+        keys: set[str] = set()
+        integrations: set[tuple[str, int]] = set()
+        max_id = None
+        for tag, text, number in cursor.fetchall():
+            if tag == "k":
+                keys.add(text)
+            elif tag == "i":
+                integrations.add((text, int(number)))
+            else:
+                max_id = int(number)
+        return keys, integrations, max_id
 
-    def existing_integrations(self, cursor: Any, ids: Collection[int]) -> set[tuple[str, int]]:
-        """(project id, integration id) of those of ``ids`` that exist."""
-        cursor.execute(
-            f"SELECT project_id, id FROM integrations WHERE id IN ({self._markers(len(ids))})",  # noqa: S608
-            tuple(ids),
-        )
-        return {(row[0], int(row[1])) for row in cursor.fetchall()}
-
-    def allocate_entry_ids(self, cursor: Any, count: int) -> list[int]:
+    def allocate_entry_ids(self, cursor: Any, count: int, *, max_id: int | None) -> list[int]:
         """Ids for ``count`` new entries, in order.
 
-        On SQLite the caller holds the database's write lock (``BEGIN IMMEDIATE``), so the
-        ids after the current maximum are ours; on PostgreSQL the sequence hands out a block.
+        On SQLite the caller holds the database's write lock (``BEGIN IMMEDIATE``) and has
+        read the largest id under it, so the ids after it are ours; on PostgreSQL the
+        sequence hands out a block.
         """
         if self._sqlite:
-            cursor.execute("SELECT coalesce(max(id), 0) FROM entries")
-            start = int(cursor.fetchone()[0]) + 1
-            return list(range(start, start + count))
+            assert max_id is not None
+            return list(range(max_id + 1, max_id + 1 + count))
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, %s)",
             (count,),
         )
         return [int(row[0]) for row in cursor.fetchall()]
 
-    def insert_entries(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    def insert_entries(
+        self, cursor: Any, rows: Sequence[dict[str, Any]], *, max_id: int | None
+    ) -> list[int]:
         """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order.
+        ``max_id`` is what ``check`` read (SQLite only).
 
         One multi-row INSERT per chunk, not a statement per row: each statement is a trip
         through the driver, after which the writer must win the GIL back.
         """
         if not rows:
             return []
-        ids = self.allocate_entry_ids(cursor, len(rows))
+        ids = self.allocate_entry_ids(cursor, len(rows), max_id=max_id)
         others = ENTRY_COLUMNS[1:]
         for start in range(0, len(rows), _INSERT_CHUNK):
             chunk = rows[start : start + _INSERT_CHUNK]

@@ -153,7 +153,9 @@ def existing_integrations(
 def insert_entries(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order."""
     statements = BatchStatements(conn)
-    return statements.insert_entries(statements.cursor(conn), rows)
+    cursor = statements.cursor(conn)
+    _, _, max_id = statements.check(cursor, [], [])
+    return statements.insert_entries(cursor, rows, max_id=max_id)
 
 
 def _entry_from_row(row: Row[Any]) -> EntryRecord:

@@ -156,9 +156,9 @@ class GroupCommitWriter:
         try:
             with conn.begin():
                 cursor = self._statements.cursor(conn)
-                accepted = self._check_preconditions(cursor, items, results)
+                accepted, max_id = self._check_preconditions(cursor, items, results)
                 rows = [entry.row for _, entry in accepted]
-                ids = self._statements.insert_entries(cursor, rows)
+                ids = self._statements.insert_entries(cursor, rows, max_id=max_id)
                 for (index, _), entry_id in zip(accepted, ids, strict=True):
                     results[index] = entry_id
                 for index, item in enumerate(items):
@@ -173,14 +173,17 @@ class GroupCommitWriter:
 
     def _check_preconditions(
         self, cursor: Any, items: list[Item], results: list[Any]
-    ) -> list[tuple[int, PendingEntry]]:
-        """The entries that may be inserted, with their indices; rejected ones get their error."""
+    ) -> tuple[list[tuple[int, PendingEntry]], int | None]:
+        """The entries that may be inserted, with their indices (rejected ones get their
+        error in ``results``), and what ``BatchStatements.check`` read of the entry ids."""
         pending = [(i, item) for i, item in enumerate(items) if isinstance(item, PendingEntry)]
         if not pending:
-            return []
-        active = self._statements.active_key_ids(cursor, {item.key_id for _, item in pending})
-        wanted = {item.integration_id for _, item in pending if item.integration_id is not None}
-        present = self._statements.existing_integrations(cursor, wanted) if wanted else set()
+            return [], None
+        active, present, max_id = self._statements.check(
+            cursor,
+            {item.key_id for _, item in pending},
+            {item.integration_id for _, item in pending if item.integration_id is not None},
+        )
         accepted = []
         for index, item in pending:
             if item.key_id not in active:
@@ -191,7 +194,7 @@ class GroupCommitWriter:
                 results[index] = NotFound("Integration")
             else:
                 accepted.append((index, item))
-        return accepted
+        return accepted, max_id
 
     @staticmethod
     def _deliver(batch: list[_Ticket], results: list[Any]) -> None:
