@@ -95,10 +95,6 @@ def test_integrations_belong_to_one_project(engine: Engine, settings: Settings) 
             )
             is None
         )
-        pairs = {(shop.project_id, shop.integration_id), (shop.project_id, other.integration_id)}
-        assert repository.existing_integrations(conn, pairs) == {
-            (shop.project_id, shop.integration_id)
-        }
 
 
 def test_pages_are_newest_first_and_keyset(engine: Engine, settings: Settings) -> None:

@@ -136,17 +136,6 @@ def get_integration(
     )
 
 
-def existing_integrations(
-    conn: Connection, pairs: Collection[tuple[str, int]]
-) -> set[tuple[str, int]]:
-    """Which of these (project id, integration id) pairs exist."""
-    ids = sorted({integration_id for _, integration_id in pairs})
-    rows = conn.execute(
-        select(integrations.c.project_id, integrations.c.id).where(integrations.c.id.in_(ids))
-    )
-    return {(row.project_id, row.id) for row in rows} & set(pairs)
-
-
 # entries --------------------------------------------------------------------------------------
 
 
