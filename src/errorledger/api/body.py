@@ -75,7 +75,3 @@ def _deeper_than(value: Any, limit: int) -> bool:
             return True
         return any(_deeper_than(item, limit - 1) for item in value)
     return False
-
-
-async def read_json(request: Request, *, max_bytes: int, max_depth: int) -> Any:
-    return parse_json(await read_body(request, max_bytes=max_bytes), max_depth=max_depth)

@@ -7,7 +7,6 @@ number, as in every example of the seed.
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -21,12 +20,11 @@ from errorledger.api.body import ClientDisconnected, receive_body
 from errorledger.api.context import runtime
 from errorledger.api.integration_log_input import decode_integration_log
 from errorledger.api.params import cursor, page_size, parse_id, path_id
-from errorledger.api.responses import encode_json, guarded, json_response
+from errorledger.api.responses import encode_json, failure_response, guarded, json_response
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.query import Page
 from errorledger.errors import (
     AuthenticationFailed,
-    ErrorledgerError,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
@@ -35,8 +33,6 @@ from errorledger.errors import (
 )
 from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
-
-log = logging.getLogger(__name__)
 
 KIND = EntryKind.INTEGRATION_LOG
 
@@ -176,9 +172,7 @@ class IngestLane:
         except ClientDisconnected:
             return
         except Exception as exc:
-            if not isinstance(exc, ErrorledgerError):
-                log.exception("unhandled error in POST %s", scope["path"])
-            await render_error(exc)(scope, receive, send)
+            await failure_response(exc, render_error, "POST", scope["path"])(scope, receive, send)
             return
         headers = [*_CREATED_HEADERS, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 201, "headers": headers})

@@ -33,6 +33,14 @@ def json_response(
     )
 
 
+def failure_response(exc: Exception, render: ErrorRenderer, method: str, path: str) -> Response:
+    """A domain error in its family's format; anything else logged with its traceback and
+    answered as a 500 that says nothing of the cause."""
+    if not isinstance(exc, ErrorledgerError):
+        log.exception("unhandled error in %s %s", method, path, exc_info=exc)
+    return render(exc)
+
+
 def guarded(render: ErrorRenderer) -> Callable[[Handler], Handler]:
     """Answer every failure of ``handler`` in its family's format: domain errors as such,
     anything else as a 500 that says nothing of the cause (the log has the traceback)."""
@@ -44,11 +52,8 @@ def guarded(render: ErrorRenderer) -> Callable[[Handler], Handler]:
                 return await handler(request)
             except ClientDisconnected:
                 return Response(status_code=400)  # nobody is left to read it
-            except ErrorledgerError as exc:
-                return render(exc)
             except Exception as exc:
-                log.exception("unhandled error in %s %s", request.method, request.url.path)
-                return render(exc)
+                return failure_response(exc, render, request.method, request.url.path)
 
         return endpoint
 

@@ -120,31 +120,23 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-def _walk(value: Any, path: tuple[str, ...], found: list[str]) -> Any:
-    """Replace secrets inside ``value`` in place; note the pointer of each in ``found``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if is_secret_key(key):
-                if not _is_empty(item):
-                    value[key] = REDACTED
-                    found.append(_pointer([*path, key]))
-            elif isinstance(item, str):
-                cleaned = redact_text(item)
-                if cleaned is not item:
-                    value[key] = cleaned
-                    found.append(_pointer([*path, key]))
-            elif isinstance(item, dict | list):
-                _walk(item, (*path, key), found)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, str):
-                cleaned = redact_text(item)
-                if cleaned is not item:
-                    value[index] = cleaned
-                    found.append(_pointer([*path, str(index)]))
-            elif isinstance(item, dict | list):
-                _walk(item, (*path, str(index)), found)
-    return value
+def _walk(container: Any, path: tuple[str, ...], found: list[str]) -> None:
+    """Replace secrets inside an object or array in place; note each one's pointer in
+    ``found``. Only object keys can name a secret; strings anywhere can hold one."""
+    is_object = isinstance(container, dict)
+    for slot, item in container.items() if is_object else enumerate(container):
+        name = str(slot)
+        if is_object and is_secret_key(slot):
+            if not _is_empty(item):
+                container[slot] = REDACTED
+                found.append(_pointer([*path, name]))
+        elif isinstance(item, str):
+            cleaned = redact_text(item)
+            if cleaned is not item:
+                container[slot] = cleaned
+                found.append(_pointer([*path, name]))
+        elif isinstance(item, dict | list):
+            _walk(item, (*path, name), found)
 
 
 def redact_text(text: str) -> str:
@@ -200,4 +192,6 @@ def redact(content: Any) -> Redaction:
     if isinstance(content, str):
         cleaned = redact_text(content)
         return Redaction(cleaned, [] if cleaned is content else [""])
-    return Redaction(_walk(content, (), found), found)
+    if isinstance(content, dict | list):
+        _walk(content, (), found)
+    return Redaction(content, found)
