@@ -1,12 +1,13 @@
 """The queries, on SQLite and PostgreSQL."""
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from errorledger.settings import Settings
 from errorledger.storage import repository
-from errorledger.storage.records import EntryCursor, ProjectRecord
+from errorledger.storage.records import EntryCursor, EntryRecord, ProjectRecord
 from tests.support import Tenant, create_tenant
 
 
@@ -97,30 +98,40 @@ def test_integrations_belong_to_one_project(engine: Engine, settings: Settings) 
         )
 
 
+def page(
+    conn: Connection,
+    project_id: str,
+    *,
+    source: str | None = None,
+    after: EntryCursor | None = None,
+    limit: int = 10,
+) -> list[EntryRecord]:
+    return repository.list_entries(
+        conn,
+        project_id=project_id,
+        kind="integration_log",
+        source=source,
+        after=after,
+        limit=limit,
+    )
+
+
+def get(conn: Connection, project_id: str, entry_id: int, kind: str = "integration_log") -> Any:
+    return repository.get_entry(
+        conn, project_id=project_id, kind=kind, entry_id=entry_id, source=None
+    )
+
+
 def test_pages_are_newest_first_and_keyset(engine: Engine, settings: Settings) -> None:
     tenant = create_tenant(settings)
     # Occurrence times out of insertion order, with a tie broken by id.
     insert(engine, tenant, occurred=[50, 10, 30, 30, 20])
     with engine.connect() as conn:
-        first = repository.list_entries(
-            conn,
-            project_id=tenant.project_id,
-            kind="integration_log",
-            source=None,
-            after=None,
-            limit=3,
-        )
+        first = page(conn, tenant.project_id, limit=3)
         assert [e.occurred_at for e in first] == [50, 30, 30]
         assert first[1].id > first[2].id
         last = first[-1]
-        rest = repository.list_entries(
-            conn,
-            project_id=tenant.project_id,
-            kind="integration_log",
-            source=None,
-            after=EntryCursor(last.occurred_at, last.id),
-            limit=3,
-        )
+        rest = page(conn, tenant.project_id, after=EntryCursor(last.occurred_at, last.id), limit=3)
         assert [e.occurred_at for e in rest] == [20, 10]
         assert {e.id for e in first}.isdisjoint({e.id for e in rest})
         assert first[0].content == {"i": 0}
@@ -137,61 +148,12 @@ def test_lists_and_gets_stay_inside_the_project_and_source(
     insert(engine, other, occurred=[3])
     insert(engine, shop, occurred=[4], source="999")
     with engine.connect() as conn:
-        listed = repository.list_entries(
-            conn,
-            project_id=shop.project_id,
-            kind="integration_log",
-            source=str(shop.integration_id),
-            after=None,
-            limit=10,
-        )
+        listed = page(conn, shop.project_id, source=str(shop.integration_id))
         assert len(listed) == 2
-        all_of_shop = repository.list_entries(
-            conn,
-            project_id=shop.project_id,
-            kind="integration_log",
-            source=None,
-            after=None,
-            limit=10,
-        )
-        assert len(all_of_shop) == 3
-        theirs = repository.list_entries(
-            conn,
-            project_id=other.project_id,
-            kind="integration_log",
-            source=None,
-            after=None,
-            limit=10,
-        )
-        assert (
-            repository.get_entry(
-                conn,
-                project_id=shop.project_id,
-                kind="integration_log",
-                entry_id=theirs[0].id,
-                source=None,
-            )
-            is None
-        )
-        assert (
-            repository.get_entry(
-                conn,
-                project_id=other.project_id,
-                kind="integration_log",
-                entry_id=theirs[0].id,
-                source=None,
-            )
-            == theirs[0]
-        )
-        assert (
-            repository.get_entry(
-                conn,
-                project_id=shop.project_id,
-                kind="import_error",
-                entry_id=listed[0].id,
-                source=None,
-            )
-            is None
-        )
+        assert len(page(conn, shop.project_id)) == 3
+        theirs = page(conn, other.project_id)
+        assert get(conn, shop.project_id, theirs[0].id) is None
+        assert get(conn, other.project_id, theirs[0].id) == theirs[0]
+        assert get(conn, shop.project_id, listed[0].id, kind="import_error") is None
         assert repository.count_entries(conn, project_id=shop.project_id) == 3
         assert repository.count_entries(conn) == 4
