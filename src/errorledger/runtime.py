@@ -13,7 +13,7 @@ from errorledger.core.query import EntryQuery
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine
-from errorledger.storage.writer import GroupCommitWriter
+from errorledger.storage.writer import create_writer
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class Runtime:
         self.settings = settings
         self.read_engine: Engine = create_database_engine(settings.database_url)
         self.write_engine: Engine = create_database_engine(settings.database_url, writer=True)
-        self.writer = GroupCommitWriter(self.write_engine, max_batch=settings.write_batch_max)
+        self.writer = create_writer(self.write_engine, max_batch=settings.write_batch_max)
         self.authenticator = Authenticator(
             self.read_engine, self.writer, token_ttl_seconds=settings.oauth_token_ttl_seconds
         )

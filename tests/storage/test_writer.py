@@ -1,7 +1,8 @@
-"""The group-commit writer, on SQLite and PostgreSQL."""
+"""The group-commit writer, on SQLite (``LoopWriter``) and PostgreSQL (``ThreadWriter``)."""
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,9 @@ from sqlalchemy import Connection, Engine
 from errorledger.errors import AuthenticationFailed, NotFound, StorageUnavailable
 from errorledger.settings import Settings
 from errorledger.storage import repository
-from errorledger.storage.database import create_database_engine
-from errorledger.storage.writer import GroupCommitWriter, PendingEntry
+from errorledger.storage import writer as writer_module
+from errorledger.storage.database import create_database_engine, sqlite_path
+from errorledger.storage.writer import PendingEntry, Writer, create_writer
 from tests.support import Tenant, create_tenant
 
 
@@ -24,8 +26,8 @@ def writer_engine(engine: Engine, settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def writer(writer_engine: Engine) -> Iterator[GroupCommitWriter]:
-    writer = GroupCommitWriter(writer_engine, max_batch=50)
+def writer(writer_engine: Engine) -> Iterator[Writer]:
+    writer = create_writer(writer_engine, max_batch=50)
     writer.start()
     yield writer
     writer.close()
@@ -62,7 +64,7 @@ def count(engine: Engine, project_id: str) -> int:
 
 
 def test_concurrent_appends_all_commit_with_distinct_ids(
-    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+    writer: Writer, engine: Engine, shop: Tenant
 ) -> None:
     async def main() -> list[int]:
         return await asyncio.gather(*(writer.append(pending(shop, n)) for n in range(200)))
@@ -73,7 +75,7 @@ def test_concurrent_appends_all_commit_with_distinct_ids(
 
 
 def test_a_revoked_key_is_refused_at_commit(
-    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+    writer: Writer, engine: Engine, shop: Tenant
 ) -> None:
     with engine.begin() as conn:
         assert repository.revoke_key(conn, shop.key.key_id, at=5)
@@ -83,7 +85,7 @@ def test_a_revoked_key_is_refused_at_commit(
 
 
 def test_another_projects_integration_is_not_found(
-    writer: GroupCommitWriter, engine: Engine, shop: Tenant, settings: Settings
+    writer: Writer, engine: Engine, shop: Tenant, settings: Settings
 ) -> None:
     other = create_tenant(settings, name="other")
 
@@ -101,7 +103,7 @@ def test_another_projects_integration_is_not_found(
 
 
 def test_one_failing_write_does_not_fail_its_batch(
-    writer: GroupCommitWriter, engine: Engine, shop: Tenant
+    writer: Writer, engine: Engine, shop: Tenant
 ) -> None:
     def explode(_conn: Connection) -> None:
         raise RuntimeError("disk on fire")
@@ -123,7 +125,7 @@ def test_one_failing_write_does_not_fail_its_batch(
 def test_close_finishes_what_was_queued(
     engine: Engine, writer_engine: Engine, shop: Tenant
 ) -> None:
-    writer = GroupCommitWriter(writer_engine, max_batch=5)
+    writer = create_writer(writer_engine, max_batch=5)
     writer.start()
 
     async def main() -> list[int]:
@@ -138,6 +140,43 @@ def test_close_finishes_what_was_queued(
 
 
 def test_a_stopped_writer_refuses_new_work(engine: Engine, shop: Tenant) -> None:
-    writer = GroupCommitWriter(engine, max_batch=5)  # never started
+    writer = create_writer(engine, max_batch=5)  # never started
     with pytest.raises(StorageUnavailable):
         asyncio.run(writer.append(pending(shop, 1)))
+
+
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@sqlite_only
+def test_sqlite_answers_503_when_the_wal_cannot_be_made_durable(
+    writer: Writer, shop: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(writer, writer_module.LoopWriter)
+
+    def failing_fsync(_path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(writer_module, "_fsync", failing_fsync)
+    with pytest.raises(StorageUnavailable):
+        asyncio.run(writer.append(pending(shop, 1)))
+    monkeypatch.undo()
+    assert isinstance(asyncio.run(writer.append(pending(shop, 2))), int)  # and it recovers
+
+
+@sqlite_only
+def test_sqlite_checkpoints_the_wal_into_the_database_file(
+    writer: Writer, engine: Engine, shop: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(writer, writer_module.LoopWriter)
+    monkeypatch.setattr(writer_module, "CHECKPOINT_EVERY_BATCHES", 3)
+    database = sqlite_path(engine.url)
+    before = database.stat().st_size
+
+    async def one_batch_each() -> None:
+        for n in range(6):  # awaited one by one: a batch, and an fsync, each
+            await writer.append(pending(shop, n))
+
+    asyncio.run(one_batch_each())
+    assert database.stat().st_size > before  # pages reached the database file itself
+    assert count(engine, shop.project_id) == 6

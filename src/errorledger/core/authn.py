@@ -23,7 +23,7 @@ from errorledger.core.clock import now_us
 from errorledger.errors import AuthenticationFailed, PermissionDenied
 from errorledger.storage import repository
 from errorledger.storage.records import KeyRecord
-from errorledger.storage.writer import GroupCommitWriter
+from errorledger.storage.writer import Writer
 
 ACCESS_TOKEN_PREFIX = "elat_"  # noqa: S105  (a prefix, not a secret)
 _CACHE_SIZE = 10_000
@@ -67,7 +67,7 @@ def _principal(key: KeyRecord) -> Principal:
 
 class Authenticator:
     def __init__(
-        self, engine: Engine, writer: GroupCommitWriter, *, token_ttl_seconds: int
+        self, engine: Engine, writer: Writer, *, token_ttl_seconds: int
     ) -> None:
         self._engine = engine
         self._writer = writer

@@ -1,7 +1,10 @@
 """Engines for the two supported databases, from the URLs users write.
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a COMMIT has reached the disk before it
-returns, which is what lets a 2xx promise durability. Transactions are opened by us, not by
+returns. The server's writer connection is the exception: it commits with
+``synchronous=NORMAL`` and no automatic checkpoints, and the writer fsyncs the WAL and
+checkpoints on a thread of its own before any 2xx leaves (see ``writer.LoopWriter``).
+Transactions are opened by us, not by
 the driver, so the writer can take the write lock up front with ``BEGIN IMMEDIATE`` and never
 meet a lock upgrade that fails half-way.
 """
@@ -17,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from errorledger.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 def normalize_url(raw: str) -> URL:
@@ -39,6 +43,12 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def sqlite_path(url: URL) -> Path:
+    assert is_sqlite(url)
+    assert url.database is not None
+    return Path(url.database)
+
+
 def create_database_engine(raw_url: str, *, writer: bool = False, pool_size: int = 8) -> Engine:
     """An engine for reads (a pool) or for the single writer (``writer=True``, one connection).
 
@@ -47,8 +57,7 @@ def create_database_engine(raw_url: str, *, writer: bool = False, pool_size: int
     """
     url = normalize_url(raw_url)
     if is_sqlite(url):
-        assert url.database is not None
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, pool_size=1 if writer else pool_size, max_overflow=0 if writer else 8
         )
@@ -68,7 +77,13 @@ def _configure_sqlite(engine: Engine, *, writer: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        if writer:
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
+            # The WAL starts over after each complete checkpoint; this keeps its file small.
+            cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
+        else:
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
