@@ -4,6 +4,10 @@ PostgreSQL comes from ERRORLEDGER_TEST_POSTGRES_URL (default: the local server, 
 ``test``); each test gets a schema of its own, dropped afterwards. Where no server answers,
 those tests are skipped with the reason, unless ERRORLEDGER_TEST_REQUIRE_POSTGRES=1 (CI),
 which turns the skip into a failure.
+
+Other tests skip when a tool they drive is missing (Redis, Go, openssl). CI installs them
+all and sets ERRORLEDGER_TEST_NO_SKIPS=1, which turns every skip into a failure: a green CI
+run has run every test.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ POSTGRES_URL = os.environ.get(
     "ERRORLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("ERRORLEDGER_TEST_REQUIRE_POSTGRES") == "1"
+NO_SKIPS = os.environ.get("ERRORLEDGER_TEST_NO_SKIPS") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and ERRORLEDGER_TEST_NO_SKIPS=1: {report.longrepr}"
 
 
 @pytest.fixture(scope="session")

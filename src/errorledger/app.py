@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from errorledger.api import integration_logs, oauth
+from errorledger.api import docs, import_errors, import_logs, integration_logs, native, oauth
+from errorledger.api.request_id import RequestIdMiddleware
 from errorledger.api.responses import json_response
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
@@ -40,16 +41,23 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await rt.limiter.close()
             rt.close()
 
     app = Starlette(
         routes=[
             Route("/healthz", health, methods=["GET"]),
             *integration_logs.routes,
+            *import_errors.routes,
+            *import_logs.routes,
+            *native.routes,
             *oauth.routes,
+            *docs.routes,
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    return integration_logs.IngestLane(app, rt)
+    return integration_logs.IngestLane(
+        RequestIdMiddleware(app, log_successes=rt.settings.access_log), rt
+    )

@@ -7,6 +7,7 @@
      ├── AuthenticationFailed     no credentials, unknown or revoked key, wrong secret
      ├── PermissionDenied         the key lacks the scope the operation needs
      ├── NotFound                 no such resource in the caller's project
+     ├── RateLimited              the key is over its read or write rate limit
      └── StorageUnavailable       the database could not commit; nothing was stored
 
 Other tenants' resources raise ``NotFound``, never ``PermissionDenied``, so a key cannot
@@ -75,6 +76,27 @@ class NotFound(ErrorledgerError):
     def __init__(self, resource: str) -> None:
         super().__init__(f"The {resource} could not be found with the search criteria given")
         self.resource = resource
+
+
+class RateLimited(ErrorledgerError):
+    """Over the limit: ``limit`` requests per window, ``remaining`` left (0), the window
+    starts over in ``reset_seconds``, the earliest sensible retry (whole seconds, ≥ 1)."""
+
+    def __init__(self, *, limit: int, remaining: int, reset_seconds: int) -> None:
+        super().__init__("Rate limit exceeded. Retry after the duration in Retry-After.")
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_seconds = max(1, reset_seconds)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` and the ``RateLimit-*`` fields of the IETF draft."""
+        return {
+            "Retry-After": str(self.reset_seconds),
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
 
 
 class StorageUnavailable(ErrorledgerError):

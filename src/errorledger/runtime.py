@@ -8,8 +8,10 @@ import logging
 from sqlalchemy import Engine
 
 from errorledger.core.authn import Authenticator
+from errorledger.core.import_logs import ImportLogs
 from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
+from errorledger.core.ratelimit import RateLimiter
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine
@@ -27,8 +29,14 @@ class Runtime:
         self.authenticator = Authenticator(
             self.read_engine, self.writer, token_ttl_seconds=settings.oauth_token_ttl_seconds
         )
-        self.ingestor = Ingestor(self.writer, redaction=settings.redact)
-        self.entries = EntryQuery(self.read_engine)
+        self.limiter = RateLimiter(
+            write=settings.write_rate_limit,
+            read=settings.read_rate_limit,
+            storage_uri=settings.rate_limit_storage,
+        )
+        self.ingestor = Ingestor(self.writer, self.limiter, redaction=settings.redact)
+        self.entries = EntryQuery(self.read_engine, self.limiter)
+        self.import_logs = ImportLogs(self.ingestor, self.entries)
 
     def start(self) -> None:
         revision = migrate.upgrade(self.write_engine)

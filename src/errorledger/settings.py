@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import limits
+
 from errorledger.errors import ConfigurationError
 
 PREFIX = "ERRORLEDGER_"
@@ -34,6 +36,22 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_rate_limit(raw: str) -> str:
+    """The ``limits`` notation: ``100/second``, ``5000/minute``, ``10 per 1 second``."""
+    try:
+        limits.parse_many(raw)
+    except ValueError as exc:
+        raise ValueError(f"expected a rate such as 100/second, got {raw!r}") from exc
+    return raw.strip()
+
+
+def _parse_storage_uri(raw: str) -> str:
+    uri = raw.strip()
+    if not uri.startswith(("memory://", "redis://", "rediss://")):
+        raise ValueError(f"expected memory:// or redis://host:port, got {raw!r}")
+    return uri
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"critical", "error", "warning", "info", "debug"}:
@@ -54,6 +72,9 @@ class Settings:
     write_batch_max: int = 500
     log_level: str = "info"
     access_log: bool = False
+    write_rate_limit: str = "1000/second"
+    read_rate_limit: str = "1000/second"
+    rate_limit_storage: str = "memory://"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -91,4 +112,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "write_batch_max": _parse_positive_int,
     "log_level": _parse_log_level,
     "access_log": _parse_bool,
+    "write_rate_limit": _parse_rate_limit,
+    "read_rate_limit": _parse_rate_limit,
+    "rate_limit_storage": _parse_storage_uri,
 }

@@ -74,9 +74,7 @@ def test_concurrent_appends_all_commit_with_distinct_ids(
     assert count(engine, shop.project_id) == 200
 
 
-def test_a_revoked_key_is_refused_at_commit(
-    writer: Writer, engine: Engine, shop: Tenant
-) -> None:
+def test_a_revoked_key_is_refused_at_commit(writer: Writer, engine: Engine, shop: Tenant) -> None:
     with engine.begin() as conn:
         assert repository.revoke_key(conn, shop.key.key_id, at=5)
     with pytest.raises(AuthenticationFailed):

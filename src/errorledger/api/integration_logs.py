@@ -18,19 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from errorledger.api.auth import authenticate, authenticate_header
 from errorledger.api.body import ClientDisconnected, receive_body
 from errorledger.api.context import runtime
+from errorledger.api.failures import classify, pointer
 from errorledger.api.integration_log_input import decode_integration_log
 from errorledger.api.params import cursor, page_size, parse_id, path_id
 from errorledger.api.responses import encode_json, failure_response, guarded, json_response
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.query import Page
-from errorledger.errors import (
-    AuthenticationFailed,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    PermissionDenied,
-    StorageUnavailable,
-)
 from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
 
@@ -49,29 +42,27 @@ def _error(status: int, code: str, detail: str, pointer: str | None = None) -> d
     return error
 
 
+_CODES = {
+    401: "authentication_failed",
+    403: "forbidden",
+    404: "not_found",
+    413: "payload_too_large",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
+
+
 def render_error(exc: Exception) -> Response:
     """The one renderer of this family's errors."""
-    headers: dict[str, str] = {}
-    if isinstance(exc, PayloadTooLarge):
-        status, errors = 413, [_error(413, "payload_too_large", exc.errors[0].message, "body")]
-    elif isinstance(exc, InvalidInput):
-        status = 400
-        errors = [
-            _error(400, e.code, e.message, "/".join(map(str, e.location))) for e in exc.errors
-        ]
-    elif isinstance(exc, AuthenticationFailed):
-        status, errors = 401, [_error(401, "authentication_failed", exc.message)]
-        headers["WWW-Authenticate"] = 'Basic realm="errorledger"'
-    elif isinstance(exc, PermissionDenied):
-        status, errors = 403, [_error(403, "forbidden", str(exc))]
-    elif isinstance(exc, NotFound):
-        status, errors = 404, [_error(404, "not_found", str(exc))]
-    elif isinstance(exc, StorageUnavailable):
-        status, errors = 503, [_error(503, "service_unavailable", "Try again shortly.")]
-        headers["Retry-After"] = "1"
+    failure = classify(exc)
+    if failure.status == 400:
+        errors = [_error(400, e.code, e.message, pointer(e)) for e in failure.fields]
+    elif failure.status == 413:
+        errors = [_error(413, "payload_too_large", failure.message, "body")]
     else:
-        status, errors = 500, [_error(500, "server_error", "An unexpected error occurred.")]
-    return json_response({"errors": errors}, status=status, headers=headers)
+        code = _CODES.get(failure.status, "server_error")
+        errors = [_error(failure.status, code, failure.message)]
+    return json_response({"errors": errors}, status=failure.status, headers=failure.headers)
 
 
 def render_http_error(status: int, detail: str) -> Response:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import Request
 
+from errorledger.core.clock import to_us
 from errorledger.errors import InvalidInput
 
 MAX_ID_DIGITS = 18  # keeps ids inside a signed 64-bit column on every database
@@ -33,3 +36,28 @@ def page_size(request: Request, *, default: int = 25, maximum: int = 100) -> int
 
 def cursor(request: Request) -> str | None:
     return request.query_params.get("cursor") or None
+
+
+def timestamp(request: Request, name: str) -> int | None:
+    """An RFC 3339 date-time query parameter, as microseconds; UTC when it has no offset."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace(" ", "+"))  # "+" arrives as " " unescaped
+    except ValueError:
+        raise InvalidInput.single(
+            ("query", name), "invalid", f"{name} is an RFC 3339 date-time"
+        ) from None
+    return to_us(moment)
+
+
+def integer(request: Request, name: str, *, minimum: int, maximum: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
+        return int(raw)
+    raise InvalidInput.single(
+        ("query", name), "invalid", f"{name} is a whole number from {minimum} to {maximum}"
+    )

@@ -19,6 +19,8 @@ encode_json = msgspec.json.Encoder().encode
 
 Handler = Callable[[Request], Awaitable[Response]]
 ErrorRenderer = Callable[[Exception], Response]
+# Families whose error bodies name the request (its path, its id) render with it.
+RequestErrorRenderer = Callable[[Request, Exception], Response]
 
 
 def json_response(
@@ -36,12 +38,20 @@ def json_response(
 def failure_response(exc: Exception, render: ErrorRenderer, method: str, path: str) -> Response:
     """A domain error in its family's format; anything else logged with its traceback and
     answered as a 500 that says nothing of the cause."""
-    if not isinstance(exc, ErrorledgerError):
-        log.exception("unhandled error in %s %s", method, path, exc_info=exc)
+    log_unexpected(exc, method, path)
     return render(exc)
 
 
+def log_unexpected(exc: Exception, method: str, path: str) -> None:
+    if not isinstance(exc, ErrorledgerError):
+        log.exception("unhandled error in %s %s", method, path, exc_info=exc)
+
+
 def guarded(render: ErrorRenderer) -> Callable[[Handler], Handler]:
+    return guarded_with_request(lambda _request, exc: render(exc))
+
+
+def guarded_with_request(render: RequestErrorRenderer) -> Callable[[Handler], Handler]:
     """Answer every failure of ``handler`` in its family's format: domain errors as such,
     anything else as a 500 that says nothing of the cause (the log has the traceback)."""
 
@@ -53,7 +63,8 @@ def guarded(render: ErrorRenderer) -> Callable[[Handler], Handler]:
             except ClientDisconnected:
                 return Response(status_code=400)  # nobody is left to read it
             except Exception as exc:
-                return failure_response(exc, render, request.method, request.url.path)
+                log_unexpected(exc, request.method, request.url.path)
+                return render(request, exc)
 
         return endpoint
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from errorledger.core.accounts import hash_secret, split_token
 from errorledger.core.clock import now_us
-from errorledger.errors import AuthenticationFailed, PermissionDenied
+from errorledger.errors import AuthenticationFailed, NotFound, PermissionDenied
 from errorledger.storage import repository
 from errorledger.storage.records import KeyRecord
 from errorledger.storage.writer import Writer
@@ -41,6 +41,11 @@ class Principal:
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise PermissionDenied(scope)
+
+    def require_project(self, project_id: str) -> None:
+        """A project named in a path must be the key's own; any other is not found."""
+        if project_id != self.project_id:
+            raise NotFound("Project")
 
 
 class _LRU(Generic[K, V]):
@@ -66,9 +71,7 @@ def _principal(key: KeyRecord) -> Principal:
 
 
 class Authenticator:
-    def __init__(
-        self, engine: Engine, writer: Writer, *, token_ttl_seconds: int
-    ) -> None:
+    def __init__(self, engine: Engine, writer: Writer, *, token_ttl_seconds: int) -> None:
         self._engine = engine
         self._writer = writer
         self._token_ttl = token_ttl_seconds

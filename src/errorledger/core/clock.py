@@ -27,3 +27,8 @@ def from_us(micros: int) -> datetime:
 def isoformat_us(micros: int) -> str:
     """RFC 3339 with an explicit ``+00:00`` offset, as the seed's examples write it."""
     return from_us(micros).isoformat()
+
+
+def rfc3339_z(micros: int) -> str:
+    """RFC 3339 in UTC with a ``Z``, microseconds included: ``2024-01-15T10:30:00.123456Z``."""
+    return from_us(micros).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -11,6 +11,7 @@ class EntryKind(StrEnum):
     INTEGRATION_LOG = "integration_log"
     IMPORT_ERROR = "import_error"
     IMPORT_LOG = "import_log"
+    IMPORT_LOG_UPDATE = "import_log_update"
     CAPSULE = "capsule"
 
 

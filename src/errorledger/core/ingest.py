@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from sqlalchemy import Connection
 
 from errorledger.core.authn import Principal
 from errorledger.core.clock import now_us
 from errorledger.core.entries import EntryDraft
 from errorledger.core.fingerprint import fingerprint
+from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.redaction import Redaction, redact, redact_text
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.writer import PendingEntry, Writer
 
+Effect = Callable[[Connection, EntryRecord], None]
 _encode_json = msgspec.json.Encoder().encode
 # Entry uids name records, they guard nothing (keys do): a seeded PRNG gives their random
 # bits without a system call per request.
@@ -38,13 +42,21 @@ def _clean_text(text: str | None, *, redacting: bool) -> str | None:
 
 
 class Ingestor:
-    def __init__(self, writer: Writer, *, redaction: bool) -> None:
+    def __init__(self, writer: Writer, limiter: RateLimiter, *, redaction: bool) -> None:
         self._writer = writer
+        self._limiter = limiter
         self._redaction = redaction
 
-    async def append(self, principal: Principal, draft: EntryDraft) -> EntryRecord:
-        """Store ``draft`` for the caller's project; returns once it is committed."""
+    async def append(
+        self, principal: Principal, draft: EntryDraft, *, effect: Effect | None = None
+    ) -> EntryRecord:
+        """Store ``draft`` for the caller's project; returns once it is committed.
+
+        ``effect`` runs in the transaction that stores the entry, given the stored entry
+        (redacted, with its id): what a family keeps beside its entries changes with them.
+        """
         principal.require("ingest")
+        await self._limiter.hit(principal.key_id, "write")
         received_at = now_us()
         redacted = redact(draft.content) if self._redaction else Redaction(draft.content, [])
         message = _clean_text(draft.message, redacting=self._redaction)
@@ -72,22 +84,30 @@ class Ingestor:
             "content": _encode_json(redacted.content).decode(),
             "key_id": principal.key_id,
         }
-        entry_id = await self._writer.append(
-            PendingEntry(row, principal.key_id, draft.integration_id)
+
+        def record(entry_id: int) -> EntryRecord:
+            return EntryRecord(
+                id=entry_id,
+                uid=row["uid"],
+                project_id=principal.project_id,
+                kind=row["kind"],
+                source=draft.source,
+                received_at=received_at,
+                occurred_at=row["occurred_at"],
+                status_code=draft.status_code,
+                message=message,
+                url=url,
+                fingerprint=row["fingerprint"],
+                protected=redacted.fired,
+                redactions=redacted.paths,
+                content=redacted.content,
+            )
+
+        def apply(conn: Connection, entry_id: int) -> None:
+            assert effect is not None
+            effect(conn, record(entry_id))
+
+        pending = PendingEntry(
+            row, principal.key_id, draft.integration_id, None if effect is None else apply
         )
-        return EntryRecord(
-            id=entry_id,
-            uid=row["uid"],
-            project_id=principal.project_id,
-            kind=row["kind"],
-            source=draft.source,
-            received_at=received_at,
-            occurred_at=row["occurred_at"],
-            status_code=draft.status_code,
-            message=message,
-            url=url,
-            fingerprint=row["fingerprint"],
-            protected=redacted.fired,
-            redactions=redacted.paths,
-            content=redacted.content,
-        )
+        return record(await self._writer.append(pending))

@@ -12,9 +12,11 @@ from sqlalchemy import Connection, Engine
 from errorledger.core.authn import Principal
 from errorledger.core.cursor import decode_cursor, encode_cursor
 from errorledger.core.entries import EntryKind
+from errorledger.core.ratelimit import RateLimiter
 from errorledger.errors import AuthenticationFailed, NotFound
 from errorledger.storage import repository
 from errorledger.storage.records import EntryCursor, EntryRecord
+from errorledger.storage.repository import EntryFilter
 
 T = TypeVar("T")
 
@@ -26,8 +28,9 @@ class Page:
 
 
 class EntryQuery:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, limiter: RateLimiter) -> None:
         self._engine = engine
+        self._limiter = limiter
 
     async def page(
         self,
@@ -55,21 +58,36 @@ class EntryQuery:
                 limit=page_size + 1,
             )
 
-        rows = await self._read(principal, read)
-        if len(rows) <= page_size:
-            return Page(rows, None)
-        last = rows[page_size - 1]
-        return Page(rows[:page_size], encode_cursor(EntryCursor(last.occurred_at, last.id)))
+        return _page(await self._read(principal, read), page_size)
+
+    async def search(
+        self, principal: Principal, *, where: EntryFilter, cursor: str | None, page_size: int
+    ) -> Page:
+        """A newest-first page of every kind in the caller's project, filtered."""
+        principal.require("read")
+        after = None if cursor is None else decode_cursor(cursor)
+        rows = await self._read(
+            principal,
+            lambda conn: repository.search_entries(
+                conn,
+                project_id=principal.project_id,
+                where=where,
+                after=after,
+                limit=page_size + 1,
+            ),
+        )
+        return _page(rows, page_size)
 
     async def get(
         self,
         principal: Principal,
         *,
-        kind: EntryKind,
+        kind: EntryKind | None,
         entry_id: int,
         source: str | None,
         integration_id: int | None = None,
     ) -> EntryRecord:
+        """One entry of the caller's project; of ``kind`` (and ``source``) when given."""
         principal.require("read")
 
         def read(conn: Connection) -> EntryRecord | None:
@@ -78,7 +96,7 @@ class EntryQuery:
             return repository.get_entry(
                 conn,
                 project_id=principal.project_id,
-                kind=kind.value,
+                kind=None if kind is None else kind.value,
                 entry_id=entry_id,
                 source=source,
             )
@@ -88,9 +106,29 @@ class EntryQuery:
             raise NotFound("Log")
         return entry
 
+    async def get_by_uid(
+        self, principal: Principal, *, kind: EntryKind, uid: str, source: str
+    ) -> EntryRecord:
+        principal.require("read")
+        entry = await self._read(
+            principal,
+            lambda conn: repository.get_entry_by_uid(
+                conn, project_id=principal.project_id, kind=kind.value, uid=uid, source=source
+            ),
+        )
+        if entry is None:
+            raise NotFound("Record")
+        return entry
+
+    async def read(self, principal: Principal, read: Callable[[Connection], T]) -> T:
+        """Any other read of the caller's project, in the same guarded transaction."""
+        principal.require("read")
+        return await self._read(principal, read)
+
     async def _read(self, principal: Principal, read: Callable[[Connection], T]) -> T:
         """Run ``read`` in one read transaction on a worker thread, after checking that the
         caller's key is still active in that same transaction."""
+        await self._limiter.hit(principal.key_id, "read")
 
         def run() -> T:
             with self._engine.connect() as conn:
@@ -99,6 +137,14 @@ class EntryQuery:
                 return read(conn)
 
         return await to_thread.run_sync(run)
+
+
+def _page(rows: list[EntryRecord], page_size: int) -> Page:
+    """``rows`` holds up to ``page_size + 1``: one more means there is a next page."""
+    if len(rows) <= page_size:
+        return Page(rows, None)
+    last = rows[page_size - 1]
+    return Page(rows[:page_size], encode_cursor(EntryCursor(last.occurred_at, last.id)))
 
 
 def _require_integration(conn: Connection, principal: Principal, integration_id: int) -> None:

@@ -54,3 +54,22 @@ class EntryCursor:
 
     occurred_at: int
     id: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportLogMessage:
+    code: str
+    message: str
+    path: str
+    details: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportLogRecord:
+    id: str
+    project_id: str
+    api_reference_id: str
+    status: str
+    created_at: int
+    error_count: int
+    warning_count: int

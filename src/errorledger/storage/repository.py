@@ -6,21 +6,32 @@ writer runs them inside its batch transaction, and readers inside a read transac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, exists, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, exists, func, insert, or_, select, tuple_, update
 
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.records import (
     EntryCursor,
     EntryRecord,
+    ImportLogMessage,
+    ImportLogRecord,
     IntegrationRecord,
     KeyRecord,
     ProjectRecord,
 )
-from errorledger.storage.tables import access_tokens, api_keys, entries, integrations, projects
+from errorledger.storage.tables import (
+    access_tokens,
+    api_keys,
+    entries,
+    import_log_messages,
+    import_logs,
+    integrations,
+    projects,
+)
 
 _decode_json = msgspec.json.Decoder().decode
 
@@ -188,11 +199,11 @@ def list_entries(
 
 
 def get_entry(
-    conn: Connection, *, project_id: str, kind: str, entry_id: int, source: str | None
+    conn: Connection, *, project_id: str, kind: str | None, entry_id: int, source: str | None
 ) -> EntryRecord | None:
-    query = select(entries).where(
-        entries.c.id == entry_id, entries.c.project_id == project_id, entries.c.kind == kind
-    )
+    query = select(entries).where(entries.c.id == entry_id, entries.c.project_id == project_id)
+    if kind is not None:
+        query = query.where(entries.c.kind == kind)
     if source is not None:
         query = query.where(entries.c.source == source)
     row = conn.execute(query).first()
@@ -204,3 +215,199 @@ def count_entries(conn: Connection, *, project_id: str | None = None) -> int:
     if project_id is not None:
         query = query.where(entries.c.project_id == project_id)
     return int(conn.execute(query).scalar_one())
+
+
+def get_entry_by_uid(
+    conn: Connection, *, project_id: str, kind: str, uid: str, source: str
+) -> EntryRecord | None:
+    row = conn.execute(
+        select(entries).where(
+            entries.c.uid == uid,
+            entries.c.project_id == project_id,
+            entries.c.kind == kind,
+            entries.c.source == source,
+        )
+    ).first()
+    return None if row is None else _entry_from_row(row)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class EntryFilter:
+    """The native list's filters; None means "any"."""
+
+    kinds: Sequence[str] | None = None
+    source: str | None = None
+    since: int | None = None
+    until: int | None = None
+    status_code: int | None = None
+    text: str | None = None
+
+
+def search_entries(
+    conn: Connection,
+    *,
+    project_id: str,
+    where: EntryFilter,
+    after: EntryCursor | None,
+    limit: int,
+) -> list[EntryRecord]:
+    """Every kind, newest first by (occurred_at, id), filtered; keyset-paginated."""
+    query = select(entries).where(entries.c.project_id == project_id)
+    if where.kinds is not None:
+        query = query.where(entries.c.kind.in_(list(where.kinds)))
+    if where.source is not None:
+        query = query.where(entries.c.source == where.source)
+    if where.since is not None:
+        query = query.where(entries.c.occurred_at >= where.since)
+    if where.until is not None:
+        query = query.where(entries.c.occurred_at < where.until)
+    if where.status_code is not None:
+        query = query.where(entries.c.status_code == where.status_code)
+    if where.text is not None:
+        pattern = "%" + _escape_like(where.text) + "%"
+        query = query.where(
+            or_(
+                entries.c.message.ilike(pattern, escape="\\"),
+                entries.c.url.ilike(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        query = query.where(
+            tuple_(entries.c.occurred_at, entries.c.id) < tuple_(after.occurred_at, after.id)
+        )
+    query = query.order_by(entries.c.occurred_at.desc(), entries.c.id.desc()).limit(limit)
+    return [_entry_from_row(row) for row in conn.execute(query)]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# import logs ----------------------------------------------------------------------------------
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+def _import_log_from_row(row: Row[Any]) -> ImportLogRecord:
+    return ImportLogRecord(
+        id=row.id,
+        project_id=row.project_id,
+        api_reference_id=row.api_reference_id,
+        status=row.status,
+        created_at=row.created_at,
+        error_count=row.error_count,
+        warning_count=row.warning_count,
+    )
+
+
+def insert_import_log(conn: Connection, record: ImportLogRecord) -> None:
+    conn.execute(
+        insert(import_logs).values(
+            id=record.id,
+            project_id=record.project_id,
+            api_reference_id=record.api_reference_id,
+            status=record.status,
+            created_at=record.created_at,
+            updated_at=record.created_at,
+            error_count=0,
+            warning_count=0,
+        )
+    )
+
+
+def get_import_log(
+    conn: Connection, *, project_id: str, api_reference_id: str, log_id: str
+) -> ImportLogRecord | None:
+    row = conn.execute(
+        select(import_logs).where(
+            import_logs.c.id == log_id,
+            import_logs.c.project_id == project_id,
+            import_logs.c.api_reference_id == api_reference_id,
+        )
+    ).first()
+    return None if row is None else _import_log_from_row(row)
+
+
+def update_import_log(
+    conn: Connection,
+    log_id: str,
+    *,
+    status: str | None,
+    updated_at: int,
+    errors: Sequence[ImportLogMessage],
+    warnings: Sequence[ImportLogMessage],
+) -> None:
+    """Set the status (when given) and append messages, counts included."""
+    counts = {"error": len(errors), "warning": len(warnings)}
+    for severity, messages in (("error", errors), ("warning", warnings)):
+        if not messages:
+            continue
+        start = conn.execute(
+            select(func.count())
+            .select_from(import_log_messages)
+            .where(
+                import_log_messages.c.log_id == log_id,
+                import_log_messages.c.severity == severity,
+            )
+        ).scalar_one()
+        conn.execute(
+            insert(import_log_messages),
+            [
+                {
+                    "log_id": log_id,
+                    "severity": severity,
+                    "seq": start + offset,
+                    "code": m.code,
+                    "message": m.message,
+                    "path": m.path,
+                    "details": None if m.details is None else _encode_json(m.details).decode(),
+                }
+                for offset, m in enumerate(messages)
+            ],
+        )
+    values: dict[str, Any] = {
+        "updated_at": updated_at,
+        "error_count": import_logs.c.error_count + counts["error"],
+        "warning_count": import_logs.c.warning_count + counts["warning"],
+    }
+    if status is not None:
+        values["status"] = status
+    conn.execute(update(import_logs).where(import_logs.c.id == log_id).values(**values))
+
+
+def list_import_logs(
+    conn: Connection, *, project_id: str, api_reference_id: str, offset: int, limit: int
+) -> list[ImportLogRecord]:
+    rows = conn.execute(
+        select(import_logs)
+        .where(
+            import_logs.c.project_id == project_id,
+            import_logs.c.api_reference_id == api_reference_id,
+        )
+        .order_by(import_logs.c.created_at.desc(), import_logs.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_import_log_from_row(row) for row in rows]
+
+
+def import_log_messages_of(
+    conn: Connection, log_id: str
+) -> tuple[list[ImportLogMessage], list[ImportLogMessage]]:
+    """The errors and the warnings of an import log, each in the order reported."""
+    found: dict[str, list[ImportLogMessage]] = {"error": [], "warning": []}
+    rows = conn.execute(
+        select(import_log_messages)
+        .where(import_log_messages.c.log_id == log_id)
+        .order_by(import_log_messages.c.severity, import_log_messages.c.seq)
+    )
+    for row in rows:
+        found[row.severity].append(
+            ImportLogMessage(
+                code=row.code,
+                message=row.message,
+                path=row.path,
+                details=None if row.details is None else _decode_json(row.details),
+            )
+        )
+    return found["error"], found["warning"]

@@ -88,4 +88,35 @@ entries = Table(
     Column("key_id", String(64), nullable=False),
     Index("ix_entries_source_order", "project_id", "kind", "source", "occurred_at", "id"),
     Index("ix_entries_kind_order", "project_id", "kind", "occurred_at", "id"),
+    Index("ix_entries_project_order", "project_id", "occurred_at", "id"),
+)
+
+# An import log (seed 003) as it stands now: a projection of the entries that created and
+# updated it, kept in the same transactions as those entries. Its id is the uid of the
+# entry that created it.
+import_logs = Table(
+    "import_logs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
+    Column("api_reference_id", String(200), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("warning_count", Integer, nullable=False),
+    Index("ix_import_logs_order", "project_id", "api_reference_id", "created_at", "id"),
+)
+
+# The errors and warnings of an import log, in the order they were reported.
+import_log_messages = Table(
+    "import_log_messages",
+    metadata,
+    Column("log_id", String(36), ForeignKey("import_logs.id"), primary_key=True),
+    Column("severity", String(8), primary_key=True),  # "error" | "warning"
+    Column("seq", Integer, primary_key=True),
+    Column("code", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("details", Text, nullable=True),  # JSON text
 )

@@ -57,11 +57,17 @@ CHECKPOINT_EVERY_BATCHES = 64
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PendingEntry:
-    """An entry row ready to insert, with what must still be true when it commits."""
+    """An entry row ready to insert, with what must still be true when it commits.
+
+    ``effect`` runs in the same transaction, after the insert, with the new entry's id: the
+    projections some families keep (an import log's current state) change with the entry
+    that records the change, or not at all. A domain error it raises fails this entry only.
+    """
 
     row: dict[str, Any]
     key_id: str
     integration_id: int | None = None
+    effect: Callable[[Connection, int], None] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -150,7 +156,9 @@ class Batches:
                 accepted, max_id = self._check_preconditions(cursor, items, results)
                 rows = [entry.row for _, entry in accepted]
                 ids = self._statements.insert_entries(cursor, rows, max_id=max_id)
-                for (index, _), entry_id in zip(accepted, ids, strict=True):
+                for (index, entry), entry_id in zip(accepted, ids, strict=True):
+                    if entry.effect is not None:
+                        entry.effect(conn, entry_id)
                     results[index] = entry_id
                 for index, item in enumerate(items):
                     if isinstance(item, WriteOp):

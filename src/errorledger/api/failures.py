@@ -1,0 +1,56 @@
+"""What a failure means over HTTP, before a family puts it in its own format.
+
+Every family answers the same failures with the same statuses and headers; they differ only
+in the body's shape and codes. ``classify`` is the one place that maps the domain errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from errorledger.errors import (
+    AuthenticationFailed,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+    StorageUnavailable,
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Failure:
+    status: int
+    message: str
+    fields: list[FieldError] = dataclasses.field(default_factory=list)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def classify(exc: Exception, *, auth_scheme: str = "Basic") -> Failure:
+    """``auth_scheme`` names the scheme the family's ``WWW-Authenticate`` challenge asks for."""
+    if isinstance(exc, PayloadTooLarge):
+        return Failure(413, exc.errors[0].message, exc.errors)
+    if isinstance(exc, InvalidInput):
+        return Failure(400, "The request is invalid.", exc.errors)
+    if isinstance(exc, AuthenticationFailed):
+        challenge = {"WWW-Authenticate": f'{auth_scheme} realm="errorledger"'}
+        return Failure(401, exc.message, headers=challenge)
+    if isinstance(exc, PermissionDenied):
+        return Failure(403, str(exc))
+    if isinstance(exc, NotFound):
+        return Failure(404, str(exc))
+    if isinstance(exc, RateLimited):
+        return Failure(429, str(exc), headers=exc.headers)
+    if isinstance(exc, StorageUnavailable):
+        return Failure(
+            503,
+            "The service cannot store this now; try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+    return Failure(500, "An unexpected error occurred.")
+
+
+def pointer(error: FieldError, separator: str = "/") -> str:
+    return separator.join(map(str, error.location))

@@ -1,0 +1,141 @@
+"""Import error records (seed 001): ``/import/{source}/errors``.
+
+A record is ``{id (uuid), source, event_data, created_at}``; ``event_data`` is what the
+importer reported (``error``, ``details`` and any other field it sent). A source is a slug
+and exists from its first record. Errors are ``{"error": code, "message": text,
+"details": [{"field", "message"}]}``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from errorledger.api.auth import authenticate
+from errorledger.api.body import parse_json, read_body
+from errorledger.api.context import runtime
+from errorledger.api.failures import classify, pointer
+from errorledger.api.params import cursor, page_size
+from errorledger.api.responses import guarded, json_response
+from errorledger.core.clock import rfc3339_z
+from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.errors import FieldError, InvalidInput, NotFound
+from errorledger.storage.records import EntryRecord
+
+KIND = EntryKind.IMPORT_ERROR
+_SLUG = re.compile(r"[a-z0-9_-]{1,64}")
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "payload_too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def render_error(exc: Exception) -> Response:
+    failure = classify(exc, auth_scheme="Bearer")
+    details = [{"field": pointer(e, "."), "message": e.message} for e in failure.fields]
+    body = {
+        "error": _CODES.get(failure.status, "internal_error"),
+        "message": failure.message,
+        "details": details,
+    }
+    return json_response(body, status=failure.status, headers=failure.headers)
+
+
+def render_record(entry: EntryRecord) -> dict[str, Any]:
+    return {
+        "id": entry.uid,
+        "source": entry.source,
+        "event_data": entry.content,
+        "created_at": rfc3339_z(entry.received_at),
+    }
+
+
+def _source(request: Request) -> str:
+    source: str = request.path_params["source"]
+    if not _SLUG.fullmatch(source):
+        raise InvalidInput.single(
+            ("path", "source"), "invalid", "A source is 1 to 64 of a-z, 0-9, _ and -."
+        )
+    return source
+
+
+def parse_event(body: Any) -> dict[str, Any]:
+    """The reported event: an object with a non-empty string ``error`` and, optionally, an
+    object ``details``. Every problem is reported at once."""
+    if not isinstance(body, dict):
+        raise InvalidInput.single(("body",), "invalid", "The body must be a JSON object.")
+    errors: list[FieldError] = []
+    error = body.get("error")
+    if error is None:
+        errors.append(FieldError(("body", "error"), "required", "Field required"))
+    elif not isinstance(error, str):
+        errors.append(FieldError(("body", "error"), "invalid", "Input should be a string"))
+    elif not error.strip():
+        errors.append(FieldError(("body", "error"), "invalid", "Input should not be empty"))
+    details = body.get("details")
+    if details is not None and not isinstance(details, dict):
+        errors.append(FieldError(("body", "details"), "invalid", "Input should be an object"))
+    if errors:
+        raise InvalidInput(errors)
+    if details is None:
+        body.pop("details", None)
+    return body
+
+
+@guarded(render_error)
+async def create(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    source = _source(request)
+    raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
+    event = parse_event(parse_json(raw, max_depth=rt.settings.max_json_depth))
+    draft = EntryDraft(kind=KIND, source=source, content=event, message=event["error"])
+    entry = await rt.ingestor.append(principal, draft)
+    return json_response(render_record(entry), status=201)
+
+
+@guarded(render_error)
+async def list_records(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    source = _source(request)
+    size = page_size(request)
+    page = await rt.entries.page(
+        principal, kind=KIND, source=source, cursor=cursor(request), page_size=size
+    )
+    headers = {}
+    if page.next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body = {"data": [render_record(e) for e in page.entries], "next_cursor": page.next_cursor}
+    return json_response(body, headers=headers)
+
+
+@guarded(render_error)
+async def get_record(request: Request) -> Response:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    source = _source(request)
+    try:
+        uid = str(uuid.UUID(request.path_params["id"]))
+    except ValueError:
+        raise NotFound("Import error") from None
+    entry = await rt.entries.get_by_uid(principal, kind=KIND, uid=uid, source=source)
+    return json_response(render_record(entry))
+
+
+routes = [
+    Route("/import/{source}/errors", create, methods=["POST"]),
+    Route("/import/{source}/errors", list_records, methods=["GET"]),
+    Route("/import/{source}/errors/{id}", get_record, methods=["GET"]),
+]

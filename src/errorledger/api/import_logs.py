@@ -1,0 +1,219 @@
+"""Import logs (seed 003): ``/v3/projects/{project_id}/api-references/{api_reference_id}/logs``.
+
+The reads are the seed's: ``GET …/logs?page=&page_size=`` (1-based, newest first) and
+``GET …/logs/{log_id}``, in the envelope ``{data, success, request_id, errors, warnings}``.
+``POST …/logs`` and ``PATCH …/logs/{log_id}`` are ours, for the importer that reports.
+Errors are RFC 7807 problem details with the seed's ``trace_id`` and ``errors`` extensions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from errorledger.api.auth import authenticate
+from errorledger.api.body import parse_json, read_body
+from errorledger.api.context import runtime
+from errorledger.api.problem import problem_renderer
+from errorledger.api.request_id import request_id
+from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.core.authn import Principal
+from errorledger.core.clock import rfc3339_z
+from errorledger.core.import_logs import ImportReport
+from errorledger.errors import FieldError, InvalidInput, NotFound
+from errorledger.runtime import Runtime
+from errorledger.storage.records import ImportLogMessage, ImportLogRecord
+
+STATUSES = (
+    "Pending",
+    "InProgress",
+    "Completed",
+    "Success",
+    "PartialSuccess",
+    "Failed",
+    "Cancelled",
+)
+MAX_PAGE_SIZE = 100
+_MESSAGE_FIELDS = {"code", "message", "path", "details"}
+
+render_error = problem_renderer("https://developer.document360.com/errors")
+
+
+def _envelope(request: Request, data: Any) -> dict[str, Any]:
+    return {
+        "data": data,
+        "success": True,
+        "request_id": request_id(request),
+        "errors": None,
+        "warnings": None,
+    }
+
+
+def _summary(log: ImportLogRecord) -> dict[str, Any]:
+    return {
+        "id": log.id,
+        "status": log.status,
+        "created_at": rfc3339_z(log.created_at),
+        "error_count": log.error_count,
+        "warning_count": log.warning_count,
+    }
+
+
+def _message(m: ImportLogMessage) -> dict[str, Any]:
+    return {"code": m.code, "message": m.message, "path": m.path, "details": m.details}
+
+
+async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
+    """The runtime, the authenticated caller (whose project the path must name) and the API
+    reference id."""
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    principal.require_project(request.path_params["project_id"])
+    api_reference_id: str = request.path_params["api_reference_id"]
+    if len(api_reference_id) > 200:
+        raise NotFound("API reference")
+    return rt, principal, api_reference_id
+
+
+def _log_id(request: Request) -> str:
+    try:
+        return str(uuid.UUID(request.path_params["log_id"]))
+    except ValueError:
+        raise NotFound("Import log") from None
+
+
+def _is_json_pointer(text: str) -> bool:
+    """RFC 6901: empty (the whole document) or ``/``-separated tokens, ``~`` only as ~0/~1."""
+    if text and not text.startswith("/"):
+        return False
+    return "~" not in text.replace("~0", "").replace("~1", "")
+
+
+def _parse_messages(value: Any, name: str, errors: list[FieldError]) -> list[ImportLogMessage]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(FieldError(("body", name), "invalid", "Input should be an array"))
+        return []
+    parsed = []
+    for index, item in enumerate(value):
+        at = ("body", name, index)
+        if not isinstance(item, dict):
+            errors.append(FieldError(at, "invalid", "Input should be an object"))
+            continue
+        problems = [
+            FieldError((*at, key), "extra_forbidden", "Extra inputs are not permitted")
+            for key in item
+            if key not in _MESSAGE_FIELDS
+        ]
+        for field in ("code", "message"):
+            if not isinstance(item.get(field), str) or not item[field]:
+                problems.append(FieldError((*at, field), "invalid", "A non-empty string"))
+        path = item.get("path")
+        if not isinstance(path, str) or not _is_json_pointer(path):
+            problems.append(
+                FieldError((*at, "path"), "invalid", "A JSON pointer (RFC 6901) is required")
+            )
+        details = item.get("details")
+        if details is not None and not isinstance(details, dict):
+            problems.append(FieldError((*at, "details"), "invalid", "Input should be an object"))
+        errors.extend(problems)
+        if not problems:
+            parsed.append(ImportLogMessage(item["code"], item["message"], item["path"], details))
+    return parsed
+
+
+def parse_report(body: Any, *, creating: bool) -> ImportReport:
+    if not isinstance(body, dict):
+        raise InvalidInput.single(("body",), "invalid", "The body must be a JSON object.")
+    errors = [
+        FieldError(("body", key), "extra_forbidden", "Extra inputs are not permitted")
+        for key in body
+        if key not in {"status", "errors", "warnings"}
+    ]
+    status = body.get("status")
+    if status is None and creating:
+        status = "Pending"
+    elif status is not None and status not in STATUSES:
+        errors.append(
+            FieldError(("body", "status"), "invalid", f"status is one of {', '.join(STATUSES)}")
+        )
+    report = ImportReport(
+        status=status,
+        errors=_parse_messages(body.get("errors"), "errors", errors),
+        warnings=_parse_messages(body.get("warnings"), "warnings", errors),
+    )
+    if errors:
+        raise InvalidInput(errors)
+    return report
+
+
+def _positive(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw)):
+        return int(raw)
+    bound = f"from 1 to {maximum}" if maximum else "of at least 1"
+    raise InvalidInput.single(("query", name), "invalid", f"{name} is a whole number {bound}.")
+
+
+async def _report(request: Request, rt: Runtime, *, creating: bool) -> ImportReport:
+    raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
+    return parse_report(parse_json(raw, max_depth=rt.settings.max_json_depth), creating=creating)
+
+
+@guarded_with_request(render_error)
+async def create(request: Request) -> Response:
+    rt, principal, api_reference_id = await _caller(request)
+    report = await _report(request, rt, creating=True)
+    log = await rt.import_logs.create(principal, api_reference_id=api_reference_id, report=report)
+    return json_response(_envelope(request, _summary(log)), status=201)
+
+
+@guarded_with_request(render_error)
+async def update(request: Request) -> Response:
+    rt, principal, api_reference_id = await _caller(request)
+    log_id = _log_id(request)
+    report = await _report(request, rt, creating=False)
+    log = await rt.import_logs.update(
+        principal, api_reference_id=api_reference_id, log_id=log_id, report=report
+    )
+    return json_response(_envelope(request, _summary(log)))
+
+
+@guarded_with_request(render_error)
+async def list_logs(request: Request) -> Response:
+    rt, principal, api_reference_id = await _caller(request)
+    page = _positive(request, "page", 1)
+    size = _positive(request, "page_size", 25, MAX_PAGE_SIZE)
+    logs = await rt.import_logs.page(
+        principal, api_reference_id=api_reference_id, page=page, page_size=size
+    )
+    return json_response(_envelope(request, [_summary(log) for log in logs]))
+
+
+@guarded_with_request(render_error)
+async def get_log(request: Request) -> Response:
+    rt, principal, api_reference_id = await _caller(request)
+    detail = await rt.import_logs.get(
+        principal, api_reference_id=api_reference_id, log_id=_log_id(request)
+    )
+    data = _summary(detail.log) | {
+        "errors": [_message(m) for m in detail.errors],
+        "warnings": [_message(m) for m in detail.warnings],
+    }
+    return json_response(_envelope(request, data))
+
+
+_BASE = "/v3/projects/{project_id}/api-references/{api_reference_id}/logs"
+routes = [
+    Route(_BASE, create, methods=["POST"]),
+    Route(_BASE, list_logs, methods=["GET"]),
+    Route(_BASE + "/{log_id}", get_log, methods=["GET"]),
+    Route(_BASE + "/{log_id}", update, methods=["PATCH"]),
+]

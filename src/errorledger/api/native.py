@@ -1,0 +1,114 @@
+"""The native API: every kind of every family in one list, with filters and text search.
+
+``GET /v1/projects/{project_id}/entries`` and ``…/entries/{entry_id}``. Errors are RFC 7807
+problem details, in the same shape as seed 003's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from errorledger.api.auth import authenticate
+from errorledger.api.context import runtime
+from errorledger.api.params import cursor, integer, page_size, path_id, timestamp
+from errorledger.api.problem import problem_renderer
+from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.core.authn import Principal
+from errorledger.core.clock import rfc3339_z
+from errorledger.core.entries import EntryKind
+from errorledger.errors import InvalidInput
+from errorledger.runtime import Runtime
+from errorledger.storage.records import EntryRecord
+from errorledger.storage.repository import EntryFilter
+
+MAX_QUERY_LENGTH = 200
+
+render_error = problem_renderer("/problems")
+
+
+def render_entry(entry: EntryRecord) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "uid": entry.uid,
+        "kind": entry.kind,
+        "source": entry.source,
+        "received_at": rfc3339_z(entry.received_at),
+        "occurred_at": rfc3339_z(entry.occurred_at),
+        "status_code": entry.status_code,
+        "message": entry.message,
+        "url": entry.url,
+        "fingerprint": entry.fingerprint,
+        "protected": entry.protected,
+        "redactions": entry.redactions,
+        "content": entry.content,
+    }
+
+
+def _kinds(request: Request) -> list[str] | None:
+    """``kind=a,b`` or ``kind=a&kind=b``; every one must be a kind we store."""
+    asked = [k for raw in request.query_params.getlist("kind") for k in raw.split(",") if k]
+    if not asked:
+        return None
+    unknown = sorted(set(asked) - {k.value for k in EntryKind})
+    if unknown:
+        known = ", ".join(k.value for k in EntryKind)
+        raise InvalidInput.single(
+            ("query", "kind"), "invalid", f"unknown kind {unknown[0]!r}; kinds are {known}"
+        )
+    return asked
+
+
+def _filter(request: Request) -> EntryFilter:
+    text = request.query_params.get("q")
+    if text is not None and not 1 <= len(text) <= MAX_QUERY_LENGTH:
+        raise InvalidInput.single(
+            ("query", "q"), "invalid", f"q is 1 to {MAX_QUERY_LENGTH} characters"
+        )
+    return EntryFilter(
+        kinds=_kinds(request),
+        source=request.query_params.get("source") or None,
+        since=timestamp(request, "since"),
+        until=timestamp(request, "until"),
+        status_code=integer(request, "status_code", minimum=0, maximum=2**31 - 1),
+        text=text,
+    )
+
+
+async def _principal_for_project(request: Request) -> tuple[Runtime, Principal]:
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    principal.require_project(request.path_params["project_id"])
+    return rt, principal
+
+
+@guarded_with_request(render_error)
+async def list_entries(request: Request) -> Response:
+    rt, principal = await _principal_for_project(request)
+    size = page_size(request)
+    page = await rt.entries.search(
+        principal, where=_filter(request), cursor=cursor(request), page_size=size
+    )
+    headers = {}
+    if page.next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body = {"data": [render_entry(e) for e in page.entries], "next_cursor": page.next_cursor}
+    return json_response(body, headers=headers)
+
+
+@guarded_with_request(render_error)
+async def get_entry(request: Request) -> Response:
+    rt, principal = await _principal_for_project(request)
+    entry_id = path_id(request, "entry_id")
+    entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
+    return json_response({"data": render_entry(entry)})
+
+
+routes = [
+    Route("/v1/projects/{project_id}/entries", list_entries, methods=["GET"]),
+    Route("/v1/projects/{project_id}/entries/{entry_id}", get_entry, methods=["GET"]),
+]

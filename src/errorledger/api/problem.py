@@ -1,0 +1,64 @@
+"""RFC 7807 problem details (``application/problem+json``), as seed 003 writes them:
+``{type, title, status, detail, instance, trace_id, errors: [{code, message, field,
+details}], warnings}``. The native API answers its errors in the same shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from errorledger.api.failures import Failure, classify, pointer
+from errorledger.api.request_id import request_id
+from errorledger.api.responses import RequestErrorRenderer, json_response
+
+MEDIA_TYPE = "application/problem+json"
+
+# status: (type slug, title, code)
+_KINDS: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "Bad Request.", "VALIDATION_ERROR"),
+    401: ("unauthorized", "Unauthorized.", "UNAUTHORIZED"),
+    403: ("forbidden", "Forbidden.", "FORBIDDEN"),
+    404: ("not-found", "Not Found.", "RESOURCE_NOT_FOUND"),
+    405: ("method-not-allowed", "Method Not Allowed.", "METHOD_NOT_ALLOWED"),
+    413: ("payload-too-large", "Payload Too Large.", "PAYLOAD_TOO_LARGE"),
+    429: ("too-many-requests", "Too Many Requests.", "TOO_MANY_REQUESTS"),
+    500: ("internal-error", "Internal Server Error.", "INTERNAL_SERVER_ERROR"),
+    503: ("service-unavailable", "Service Unavailable.", "SERVICE_UNAVAILABLE"),
+}
+
+
+def problem(request: Request, failure: Failure, *, type_base: str) -> Response:
+    slug, title, code = _KINDS.get(failure.status, _KINDS[500])
+    if failure.fields:
+        errors = [
+            {"code": code, "message": e.message, "field": pointer(e, "."), "details": None}
+            for e in failure.fields
+        ]
+        detail = "; ".join(f"{pointer(e, '.')}: {e.message}" for e in failure.fields)
+    else:
+        errors = [{"code": code, "message": failure.message, "field": None, "details": None}]
+        detail = failure.message
+    body: dict[str, Any] = {
+        "type": f"{type_base}/{slug}",
+        "title": title,
+        "status": failure.status,
+        "detail": detail,
+        "instance": request.url.path,
+        "trace_id": request_id(request),
+        "errors": errors,
+        "warnings": None,
+    }
+    return json_response(
+        body, status=failure.status, headers=failure.headers, media_type=MEDIA_TYPE
+    )
+
+
+def problem_renderer(type_base: str, *, auth_scheme: str = "Bearer") -> RequestErrorRenderer:
+    """A family's error renderer: ``render(request, exc) -> Response``."""
+
+    def render(request: Request, exc: Exception) -> Response:
+        return problem(request, classify(exc, auth_scheme=auth_scheme), type_base=type_base)
+
+    return render
