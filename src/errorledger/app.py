@@ -12,7 +12,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from errorledger.api import docs, import_errors, import_logs, integration_logs, native, oauth
+from errorledger.api import (
+    docs,
+    import_errors,
+    import_logs,
+    integration_logs,
+    native,
+    oauth,
+    tlog,
+)
 from errorledger.api.request_id import RequestIdMiddleware
 from errorledger.api.responses import json_response
 from errorledger.runtime import Runtime
@@ -51,6 +59,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *import_errors.routes,
             *import_logs.routes,
             *native.routes,
+            *tlog.routes,
             *oauth.routes,
             *docs.routes,
         ],

@@ -12,6 +12,8 @@ from errorledger.core.import_logs import ImportLogs
 from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
+from errorledger.core.transparency import Transparency
+from errorledger.keyring import load_keyring
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine
@@ -37,6 +39,10 @@ class Runtime:
         self.ingestor = Ingestor(self.writer, self.limiter, redaction=settings.redact)
         self.entries = EntryQuery(self.read_engine, self.limiter)
         self.import_logs = ImportLogs(self.ingestor, self.entries)
+        self.keys = load_keyring(settings.keys_path, log_name=settings.log_origin)
+        self.transparency = Transparency(
+            self.entries, self.writer, self.keys, origin=settings.log_origin
+        )
 
     def start(self) -> None:
         revision = migrate.upgrade(self.write_engine)

@@ -52,6 +52,15 @@ def _parse_storage_uri(raw: str) -> str:
     return uri
 
 
+def _parse_origin(raw: str) -> str:
+    """A log origin prefix: also the name of the checkpoint signing key, so no spaces or
+    ``+`` (C2SP signed-note key names)."""
+    origin = raw.strip().rstrip("/")
+    if not origin or any(c.isspace() or c == "+" for c in origin):
+        raise ValueError(f"expected a name like logs.example.com, without spaces or +: {raw!r}")
+    return origin
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"critical", "error", "warning", "info", "debug"}:
@@ -75,11 +84,20 @@ class Settings:
     write_rate_limit: str = "1000/second"
     read_rate_limit: str = "1000/second"
     rate_limit_storage: str = "memory://"
+    log_origin: str = "errorledger"
+    keys_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
             default = f"sqlite:///{(self.data_dir / 'errorledger.db').as_posix()}"
             object.__setattr__(self, "database_url", default)
+        if self.keys_dir is None:
+            object.__setattr__(self, "keys_dir", self.data_dir / "keys")
+
+    @property
+    def keys_path(self) -> Path:
+        assert self.keys_dir is not None  # set in __post_init__
+        return self.keys_dir
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,4 +133,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "write_rate_limit": _parse_rate_limit,
     "read_rate_limit": _parse_rate_limit,
     "rate_limit_storage": _parse_storage_uri,
+    "log_origin": _parse_origin,
+    "keys_dir": Path,
 }

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 from errorledger.settings import Settings
 from errorledger.storage import repository
 from errorledger.storage.records import EntryCursor, EntryRecord, ProjectRecord
+from errorledger.tlog.leaf import content_digest
 from tests.support import Tenant, create_tenant
 
 
@@ -29,6 +30,7 @@ def insert(
             "protected": i % 2 == 0,
             "redactions": '["/a"]',
             "content": f'{{"i": {i}}}',
+            "content_sha256": content_digest({"i": i}),
             "key_id": tenant.key.key_id,
         }
         for i, at in enumerate(occurred)

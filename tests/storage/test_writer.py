@@ -14,6 +14,7 @@ from errorledger.storage import repository
 from errorledger.storage import writer as writer_module
 from errorledger.storage.database import create_database_engine, sqlite_path
 from errorledger.storage.writer import PendingEntry, Writer, create_writer
+from errorledger.tlog.leaf import content_digest
 from tests.support import Tenant, create_tenant
 
 
@@ -53,6 +54,7 @@ def pending(tenant: Tenant, n: int, *, integration_id: int | None = None) -> Pen
         "protected": False,
         "redactions": "[]",
         "content": f'{{"n": {n}}}',
+        "content_sha256": content_digest({"n": n}),
         "key_id": tenant.key.key_id,
     }
     return PendingEntry(row, tenant.key.key_id, integration_id or tenant.integration_id)

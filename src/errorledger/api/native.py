@@ -6,6 +6,7 @@ problem details, in the same shape as seed 003's.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from starlette.requests import Request
@@ -42,6 +43,11 @@ def render_entry(entry: EntryRecord) -> dict[str, Any]:
         "message": entry.message,
         "url": entry.url,
         "fingerprint": entry.fingerprint,
+        "leaf_index": entry.leaf_index,
+        "leaf_hash": None
+        if entry.leaf_hash is None
+        else base64.b64encode(entry.leaf_hash).decode(),
+        "content_sha256": entry.content_sha256,
         "protected": entry.protected,
         "redactions": entry.redactions,
         "content": entry.content,

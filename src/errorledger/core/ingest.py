@@ -17,6 +17,7 @@ from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.redaction import Redaction, redact, redact_text
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.writer import PendingEntry, Writer
+from errorledger.tlog.leaf import content_digest
 
 Effect = Callable[[Connection, EntryRecord], None]
 _encode_json = msgspec.json.Encoder().encode
@@ -82,6 +83,7 @@ class Ingestor:
             "protected": redacted.fired,
             "redactions": _encode_json(redacted.paths).decode(),
             "content": _encode_json(redacted.content).decode(),
+            "content_sha256": content_digest(redacted.content),
             "key_id": principal.key_id,
         }
 
@@ -101,6 +103,9 @@ class Ingestor:
                 protected=redacted.fired,
                 redactions=redacted.paths,
                 content=redacted.content,
+                leaf_index=row.get("leaf_index"),
+                leaf_hash=row.get("leaf_hash"),
+                content_sha256=row["content_sha256"],
             )
 
         def apply(conn: Connection, entry_id: int) -> None:

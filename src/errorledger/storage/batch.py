@@ -85,24 +85,19 @@ class BatchStatements:
         )
         return [int(row[0]) for row in cursor.fetchall()]
 
-    def insert_entries(
-        self, cursor: Any, rows: Sequence[dict[str, Any]], *, max_id: int | None
-    ) -> list[int]:
-        """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order.
-        ``max_id`` is what ``check`` read (SQLite only).
+    def insert_entries(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows (with their ``id``; ``content`` and ``redactions`` already JSON text).
 
         One multi-row INSERT per chunk, not a statement per row: each statement is a trip
-        through the driver, after which the writer must win the GIL back.
+        through the driver.
         """
         if not rows:
-            return []
-        ids = self.allocate_entry_ids(cursor, len(rows), max_id=max_id)
+            return
         others = ENTRY_COLUMNS[1:]
         for start in range(0, len(rows), _INSERT_CHUNK):
             chunk = rows[start : start + _INSERT_CHUNK]
             params: list[Any] = []
-            for entry_id, row in zip(ids[start:], chunk, strict=False):
-                params.append(entry_id)
+            for row in chunk:
+                params.append(row["id"])
                 params.extend([row[name] for name in others])
             cursor.execute(self._insert + ", ".join([self._row] * len(chunk)), tuple(params))
-        return ids

@@ -46,6 +46,9 @@ class EntryRecord:
     protected: bool
     redactions: list[str]
     content: dict[str, Any]
+    leaf_index: int | None = None
+    leaf_hash: bytes | None = None
+    content_sha256: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,3 +76,13 @@ class ImportLogRecord:
     created_at: int
     error_count: int
     warning_count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    project_id: str
+    size: int
+    root_hash: bytes
+    note: str
+    timestamp_token: bytes
+    created_at: int

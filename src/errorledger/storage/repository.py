@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, exists, func, insert, or_, select, tuple
 
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.records import (
+    CheckpointRecord,
     EntryCursor,
     EntryRecord,
     ImportLogMessage,
@@ -23,6 +24,7 @@ from errorledger.storage.records import (
     KeyRecord,
     ProjectRecord,
 )
+from errorledger.storage.sequencing import Sequencer
 from errorledger.storage.tables import (
     access_tokens,
     api_keys,
@@ -31,6 +33,9 @@ from errorledger.storage.tables import (
     import_logs,
     integrations,
     projects,
+    tlog_checkpoints,
+    tlog_hashes,
+    tlog_trees,
 )
 
 _decode_json = msgspec.json.Decoder().decode
@@ -151,11 +156,16 @@ def get_integration(
 
 
 def insert_entries(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows (``content`` and ``redactions`` already JSON text); their ids, in order."""
+    """Insert rows (``content`` and ``redactions`` already JSON text, ``content_sha256``
+    set), appended to their projects' logs; their ids, in order."""
     statements = BatchStatements(conn)
     cursor = statements.cursor(conn)
     _, _, max_id = statements.check(cursor, [], [])
-    return statements.insert_entries(cursor, rows, max_id=max_id)
+    ids = statements.allocate_entry_ids(cursor, len(rows), max_id=max_id)
+    stored = [dict(row, id=entry_id) for row, entry_id in zip(rows, ids, strict=True)]
+    Sequencer(postgres=conn.dialect.name == "postgresql").sequence(cursor, stored)
+    statements.insert_entries(cursor, stored)
+    return ids
 
 
 def _entry_from_row(row: Row[Any]) -> EntryRecord:
@@ -171,6 +181,9 @@ def _entry_from_row(row: Row[Any]) -> EntryRecord:
         message=row.message,
         url=row.url,
         fingerprint=row.fingerprint,
+        leaf_index=row.leaf_index,
+        leaf_hash=None if row.leaf_hash is None else bytes(row.leaf_hash),
+        content_sha256=row.content_sha256,
         protected=bool(row.protected),
         redactions=_decode_json(row.redactions),
         content=_decode_json(row.content),
@@ -411,3 +424,70 @@ def import_log_messages_of(
             )
         )
     return found["error"], found["warning"]
+
+
+# transparency log ----------------------------------------------------------------------------
+
+
+def tree_size(conn: Connection, project_id: str) -> int:
+    size = conn.execute(
+        select(tlog_trees.c.size).where(tlog_trees.c.project_id == project_id)
+    ).scalar()
+    return 0 if size is None else int(size)
+
+
+def read_tlog_hashes(
+    conn: Connection, project_id: str, nodes: Collection[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    if not nodes:
+        return {}
+    rows = conn.execute(
+        select(tlog_hashes.c.level, tlog_hashes.c.idx, tlog_hashes.c.hash).where(
+            tlog_hashes.c.project_id == project_id,
+            tuple_(tlog_hashes.c.level, tlog_hashes.c.idx).in_(sorted(set(nodes))),
+        )
+    )
+    return {(row.level, row.idx): bytes(row.hash) for row in rows}
+
+
+def entries_by_leaf(conn: Connection, project_id: str, first: int, end: int) -> list[EntryRecord]:
+    """Entries with leaf index in [first, end), in leaf order."""
+    rows = conn.execute(
+        select(entries)
+        .where(
+            entries.c.project_id == project_id,
+            entries.c.leaf_index >= first,
+            entries.c.leaf_index < end,
+        )
+        .order_by(entries.c.leaf_index)
+    )
+    return [_entry_from_row(row) for row in rows]
+
+
+def _checkpoint_from_row(row: Row[Any]) -> CheckpointRecord:
+    return CheckpointRecord(
+        project_id=row.project_id,
+        size=row.size,
+        root_hash=bytes(row.root_hash),
+        note=row.note,
+        timestamp_token=bytes(row.timestamp_token),
+        created_at=row.created_at,
+    )
+
+
+def get_checkpoint(
+    conn: Connection, project_id: str, size: int | None = None
+) -> CheckpointRecord | None:
+    """The checkpoint of ``size``, or the latest when ``size`` is None."""
+    query = select(tlog_checkpoints).where(tlog_checkpoints.c.project_id == project_id)
+    if size is not None:
+        query = query.where(tlog_checkpoints.c.size == size)
+    row = conn.execute(query.order_by(tlog_checkpoints.c.size.desc()).limit(1)).first()
+    return None if row is None else _checkpoint_from_row(row)
+
+
+def insert_checkpoint(conn: Connection, record: CheckpointRecord) -> None:
+    """Stores ``record`` unless a checkpoint of that size is there already (another process
+    made it first: both are valid, the stored one stays)."""
+    if get_checkpoint(conn, record.project_id, record.size) is None:
+        conn.execute(insert(tlog_checkpoints).values(**dataclasses.asdict(record)))

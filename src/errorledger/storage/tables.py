@@ -86,6 +86,11 @@ entries = Table(
     Column("redactions", Text, nullable=False),
     Column("content", Text, nullable=False),
     Column("key_id", String(64), nullable=False),
+    # The entry's place in its project's transparency log, and what the log committed to.
+    Column("leaf_index", BigInteger, nullable=True),
+    Column("leaf_hash", LargeBinary(32), nullable=True),
+    Column("content_sha256", String(64), nullable=True),
+    Index("ix_entries_leaf", "project_id", "leaf_index", unique=True),
     Index("ix_entries_source_order", "project_id", "kind", "source", "occurred_at", "id"),
     Index("ix_entries_kind_order", "project_id", "kind", "occurred_at", "id"),
     Index("ix_entries_project_order", "project_id", "occurred_at", "id"),
@@ -119,4 +124,36 @@ import_log_messages = Table(
     Column("message", Text, nullable=False),
     Column("path", Text, nullable=False),
     Column("details", Text, nullable=True),  # JSON text
+)
+
+
+# Per project: how many leaves its Merkle log has.
+tlog_trees = Table(
+    "tlog_trees",
+    metadata,
+    Column("project_id", String(36), ForeignKey("projects.id"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+# The hash of every complete subtree: level L, index N covers leaves [N·2^L, (N+1)·2^L),
+# the tlog-tiles layout. Any root, proof or tile needs O(log n) of these.
+tlog_hashes = Table(
+    "tlog_hashes",
+    metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# Every checkpoint ever served, so consistency from any of them can be proven later.
+tlog_checkpoints = Table(
+    "tlog_checkpoints",
+    metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("size", BigInteger, primary_key=True),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("timestamp_token", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )

@@ -46,6 +46,7 @@ from errorledger.errors import (
 )
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.database import is_sqlite, sqlite_path
+from errorledger.storage.sequencing import Sequencer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class Batches:
         self._engine = engine
         self._conn: Connection | None = None
         self._statements: BatchStatements
+        self._sequencer: Sequencer
 
     def commit(self, items: list[Item]) -> list[Any]:
         try:
@@ -138,6 +140,7 @@ class Batches:
         if self._conn is None:
             self._conn = self._engine.connect()
             self._statements = BatchStatements(self._conn)
+            self._sequencer = Sequencer(postgres=self._conn.dialect.name == "postgresql")
         return self._conn
 
     def _drop_connection(self) -> None:
@@ -154,12 +157,12 @@ class Batches:
             with conn.begin():
                 cursor = self._statements.cursor(conn)
                 accepted, max_id = self._check_preconditions(cursor, items, results)
-                rows = [entry.row for _, entry in accepted]
-                ids = self._statements.insert_entries(cursor, rows, max_id=max_id)
-                for (index, entry), entry_id in zip(accepted, ids, strict=True):
+                if accepted:
+                    self._store(cursor, [entry.row for _, entry in accepted], max_id)
+                for index, entry in accepted:
                     if entry.effect is not None:
-                        entry.effect(conn, entry_id)
-                    results[index] = entry_id
+                        entry.effect(conn, entry.row["id"])
+                    results[index] = entry.row["id"]
                 for index, item in enumerate(items):
                     if isinstance(item, WriteOp):
                         results[index] = item.apply(conn)
@@ -169,6 +172,14 @@ class Batches:
             self._drop_connection()  # it may be broken; the next batch reconnects
             raise
         return results
+
+    def _store(self, cursor: Any, rows: list[dict[str, Any]], max_id: int | None) -> None:
+        """Give the rows their ids and leaves, and insert them."""
+        ids = self._statements.allocate_entry_ids(cursor, len(rows), max_id=max_id)
+        for row, entry_id in zip(rows, ids, strict=True):
+            row["id"] = entry_id
+        self._sequencer.sequence(cursor, rows)
+        self._statements.insert_entries(cursor, rows)
 
     def _check_preconditions(
         self, cursor: Any, items: list[Item], results: list[Any]

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
-import os
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from errorledger.errors import ConfigurationError
+from errorledger.keyfiles import locked, write_private_file
 
 KEY_FILE = "tsa-key.pem"
 CERTIFICATE_FILE = "tsa-cert.pem"
@@ -112,17 +109,17 @@ def load_or_create_identity(
     """
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_path, certificate_path = directory / KEY_FILE, directory / CERTIFICATE_FILE
-    with _locked(directory / _LOCK_FILE):
+    with locked(directory / _LOCK_FILE):
         if not key_path.exists():
             if certificate_path.exists():
                 raise ConfigurationError(f"{certificate_path} exists without its key {key_path}")
             private_key = ec.generate_private_key(ec.SECP256R1())
-            _write_private_file(key_path, _private_key_pem(private_key))
+            write_private_file(key_path, _private_key_pem(private_key))
         if not certificate_path.exists():
             certificate = self_signed_certificate(
                 _load_private_key(key_path), common_name=common_name
             )
-            _write_private_file(certificate_path, certificate.public_bytes(_PEM))
+            write_private_file(certificate_path, certificate.public_bytes(_PEM))
         return load_identity(key_path, certificate_path)
 
 
@@ -180,39 +177,3 @@ def _load_certificate(path: Path) -> x509.Certificate:
         return x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read the TSA certificate {path}: {exc}") from exc
-
-
-def _write_private_file(path: Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` so that it only ever exists whole and with mode 0600."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    # The mode is given at creation: a chmod afterwards would leave a moment of umask's mode.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            os.fchmod(stream.fileno(), 0o600)  # a umask may have taken bits away: exactly 0600
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
