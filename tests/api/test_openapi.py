@@ -26,7 +26,8 @@ def served_routes(settings: Settings) -> set[tuple[str, str]]:
             continue
         if route.path in UNDOCUMENTED:
             continue
-        found.update((route.path, method) for method in route.methods or () if method != "HEAD")
+        path = re.sub(r"{(\w+):\w+}", r"{\1}", route.path)  # {path:path} is {path} in OpenAPI
+        found.update((path, method) for method in route.methods or () if method != "HEAD")
     return found
 
 
