@@ -22,7 +22,8 @@ from errorledger.api import (
     tlog,
 )
 from errorledger.api.request_id import RequestIdMiddleware
-from errorledger.api.responses import json_response
+from errorledger.api.responses import RequestErrorRenderer, json_response
+from errorledger.errors import MethodNotAllowed, NotFound
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 
@@ -31,12 +32,29 @@ async def health(_request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
+# Each family's path prefix and the renderer of its errors.
+_FAMILIES: list[tuple[str, RequestErrorRenderer]] = [
+    ("/import/", lambda _request, exc: import_errors.render_error(exc)),
+    ("/v3/projects/", import_logs.render_error),
+    ("/v1/", native.render_error),
+]
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods, in the format of the family the path belongs to."""
     assert isinstance(exc, HTTPException)
-    if request.url.path.startswith("/api/v3/"):
+    path = request.url.path
+    if path.startswith("/api/v3/"):
         return integration_logs.render_http_error(exc.status_code, exc.detail)
-    return json_response({"detail": exc.detail}, status=exc.status_code)
+    domain: Exception = (
+        MethodNotAllowed((exc.headers or {}).get("Allow", ""))
+        if exc.status_code == 405
+        else NotFound("Resource")
+    )
+    for prefix, render in _FAMILIES:
+        if path.startswith(prefix):
+            return render(request, domain)
+    return json_response({"detail": exc.detail}, status=exc.status_code, headers=exc.headers)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> ASGIApp:

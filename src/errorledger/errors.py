@@ -7,6 +7,7 @@
      ├── AuthenticationFailed     no credentials, unknown or revoked key, wrong secret
      ├── PermissionDenied         the key lacks the scope the operation needs
      ├── NotFound                 no such resource in the caller's project
+     ├── MethodNotAllowed         the path exists, not with this method
      ├── RateLimited              the key is over its read or write rate limit
      └── StorageUnavailable       the database could not commit; nothing was stored
 
@@ -76,6 +77,12 @@ class NotFound(ErrorledgerError):
     def __init__(self, resource: str) -> None:
         super().__init__(f"The {resource} could not be found with the search criteria given")
         self.resource = resource
+
+
+class MethodNotAllowed(ErrorledgerError):
+    def __init__(self, allowed: str) -> None:
+        super().__init__("This method is not allowed here.")
+        self.allowed = allowed
 
 
 class RateLimited(ErrorledgerError):

@@ -12,6 +12,7 @@ from errorledger.errors import (
     AuthenticationFailed,
     FieldError,
     InvalidInput,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -41,6 +42,8 @@ def classify(exc: Exception, *, auth_scheme: str = "Basic") -> Failure:
         return Failure(403, str(exc))
     if isinstance(exc, NotFound):
         return Failure(404, str(exc))
+    if isinstance(exc, MethodNotAllowed):
+        return Failure(405, str(exc), headers={"Allow": exc.allowed} if exc.allowed else {})
     if isinstance(exc, RateLimited):
         return Failure(429, str(exc), headers=exc.headers)
     if isinstance(exc, StorageUnavailable):

@@ -34,6 +34,7 @@ _CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
+    405: "method_not_allowed",
     413: "payload_too_large",
     429: "rate_limited",
     503: "unavailable",
