@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Connection, Row, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.records import (
@@ -24,7 +26,7 @@ from errorledger.storage.records import (
     KeyRecord,
     ProjectRecord,
 )
-from errorledger.storage.sequencing import Sequencer
+from errorledger.storage.sequencing import Sequencer, read_hashes
 from errorledger.storage.tables import (
     access_tokens,
     api_keys,
@@ -34,7 +36,6 @@ from errorledger.storage.tables import (
     integrations,
     projects,
     tlog_checkpoints,
-    tlog_hashes,
     tlog_trees,
 )
 
@@ -439,15 +440,9 @@ def tree_size(conn: Connection, project_id: str) -> int:
 def read_tlog_hashes(
     conn: Connection, project_id: str, nodes: Collection[tuple[int, int]]
 ) -> dict[tuple[int, int], bytes]:
-    if not nodes:
-        return {}
-    rows = conn.execute(
-        select(tlog_hashes.c.level, tlog_hashes.c.idx, tlog_hashes.c.hash).where(
-            tlog_hashes.c.project_id == project_id,
-            tuple_(tlog_hashes.c.level, tlog_hashes.c.idx).in_(sorted(set(nodes))),
-        )
-    )
-    return {(row.level, row.idx): bytes(row.hash) for row in rows}
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    marker = "%s" if conn.dialect.name == "postgresql" else "?"
+    return read_hashes(cursor, project_id, nodes, marker=marker)
 
 
 def entries_by_leaf(conn: Connection, project_id: str, first: int, end: int) -> list[EntryRecord]:
@@ -486,8 +481,16 @@ def get_checkpoint(
     return None if row is None else _checkpoint_from_row(row)
 
 
-def insert_checkpoint(conn: Connection, record: CheckpointRecord) -> None:
+def insert_checkpoint(conn: Connection, record: CheckpointRecord) -> CheckpointRecord:
     """Stores ``record`` unless a checkpoint of that size is there already (another process
-    made it first: both are valid, the stored one stays)."""
-    if get_checkpoint(conn, record.project_id, record.size) is None:
-        conn.execute(insert(tlog_checkpoints).values(**dataclasses.asdict(record)))
+    made it first: both are valid, the stored one stays); returns the stored one.
+
+    ON CONFLICT, not a read first: two processes that both read "none yet" would otherwise
+    both insert, and the second would fail on the primary key.
+    """
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(tlog_checkpoints).values(**dataclasses.asdict(record))
+    conn.execute(statement.on_conflict_do_nothing())
+    stored = get_checkpoint(conn, record.project_id, record.size)
+    assert stored is not None  # ours, or the one another process committed first
+    return stored

@@ -100,18 +100,19 @@ class Sequencer:
 def read_hashes(
     cursor: Any, project_id: str, nodes: Iterable[NodeId], *, marker: str
 ) -> dict[NodeId, bytes]:
-    """The stored hashes of ``nodes`` (those that exist), in one query."""
+    """The stored hashes of ``nodes`` (those that exist), in one query of point lookups: an
+    OR of (level, idx) pairs made SQLite scan the project's every hash."""
     wanted = sorted(set(nodes))
     if not wanted:
         return {}
-    pairs = " OR ".join([f"(level = {marker} AND idx = {marker})"] * len(wanted))
-    params: list[Any] = [project_id]
-    for level, index in wanted:
-        params += [level, index]
-    cursor.execute(
-        f"SELECT level, idx, hash FROM tlog_hashes WHERE project_id = {marker} AND ({pairs})",
-        tuple(params),
+    one = (
+        f"SELECT level, idx, hash FROM tlog_hashes "
+        f"WHERE project_id = {marker} AND level = {marker} AND idx = {marker}"
     )
+    params: list[Any] = []
+    for level, index in wanted:
+        params += [project_id, level, index]
+    cursor.execute(" UNION ALL ".join([one] * len(wanted)), tuple(params))
     return {(int(level), int(idx)): bytes(digest) for level, idx, digest in cursor.fetchall()}
 
 

@@ -43,7 +43,7 @@ def _is_plain(value: Any) -> bool:
         item = pending.pop()
         if isinstance(item, dict):
             for key, child in item.items():
-                if key and max(key) >= _SURROGATES:
+                if not key.isascii() and max(key) >= _SURROGATES:
                     return False
                 if isinstance(child, dict | list):
                     pending.append(child)
