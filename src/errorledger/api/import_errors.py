@@ -20,7 +20,7 @@ from errorledger.api.auth import authenticate
 from errorledger.api.body import parse_json, read_body
 from errorledger.api.context import runtime
 from errorledger.api.failures import classify, pointer
-from errorledger.api.params import cursor, page_size
+from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.responses import guarded, json_response
 from errorledger.core.clock import rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
@@ -114,10 +114,7 @@ async def list_records(request: Request) -> Response:
     page = await rt.entries.page(
         principal, kind=KIND, source=source, cursor=cursor(request), page_size=size
     )
-    headers = {}
-    if page.next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
-        headers["Link"] = f'<{next_url}>; rel="next"'
+    headers = next_page_headers(request, page.next_cursor, size)
     body = {"data": [render_record(e) for e in page.entries], "next_cursor": page.next_cursor}
     return json_response(body, headers=headers)
 

@@ -20,7 +20,7 @@ from errorledger.api.body import ClientDisconnected, receive_body
 from errorledger.api.context import runtime
 from errorledger.api.failures import classify, pointer
 from errorledger.api.integration_log_input import decode_integration_log
-from errorledger.api.params import cursor, page_size, parse_id, path_id
+from errorledger.api.params import cursor, next_page_headers, page_size, parse_id, path_id
 from errorledger.api.responses import encode_json, failure_response, guarded, json_response
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.query import Page
@@ -83,10 +83,7 @@ def render_log(entry: EntryRecord) -> dict[str, Any]:
 
 
 def _page_response(request: Request, page: Page, size: int) -> Response:
-    headers = {}
-    if page.next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
-        headers["Link"] = f'<{next_url}>; rel="next"'
+    headers = next_page_headers(request, page.next_cursor, size)
     return json_response({"data": [render_log(e) for e in page.entries]}, headers=headers)
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from errorledger.api.auth import authenticate
 from errorledger.api.context import runtime
-from errorledger.api.params import cursor, integer, page_size, path_id, timestamp
+from errorledger.api.params import cursor, integer, next_page_headers, page_size, path_id, timestamp
 from errorledger.api.problem import problem_renderer
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.core.authn import Principal
@@ -98,10 +98,7 @@ async def list_entries(request: Request) -> Response:
     page = await rt.entries.search(
         principal, where=_filter(request), cursor=cursor(request), page_size=size
     )
-    headers = {}
-    if page.next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=page.next_cursor, page_size=size)
-        headers["Link"] = f'<{next_url}>; rel="next"'
+    headers = next_page_headers(request, page.next_cursor, size)
     body = {"data": [render_entry(e) for e in page.entries], "next_cursor": page.next_cursor}
     return json_response(body, headers=headers)
 

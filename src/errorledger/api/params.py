@@ -61,3 +61,11 @@ def integer(request: Request, name: str, *, minimum: int, maximum: int) -> int |
     raise InvalidInput.single(
         ("query", name), "invalid", f"{name} is a whole number from {minimum} to {maximum}"
     )
+
+
+def next_page_headers(request: Request, next_cursor: str | None, size: int) -> dict[str, str]:
+    """``Link: <…?cursor=…&page_size=…>; rel="next"`` when there is a next page."""
+    if next_cursor is None:
+        return {}
+    next_url = request.url.include_query_params(cursor=next_cursor, page_size=size)
+    return {"Link": f'<{next_url}>; rel="next"'}

@@ -79,8 +79,7 @@ class Transparency:
             timestamp_token=self._keys.tsa.issue(imprint).der,
             created_at=now_us(),
         )
-        repository.insert_checkpoint(conn, record)
-        return record
+        return repository.insert_checkpoint(conn, record)
 
     async def inclusion(self, principal: Principal, leaf_index: int, tree_size: int) -> list[bytes]:
         def read(conn: Connection) -> list[bytes]:
