@@ -84,7 +84,8 @@ async def consistency(request: Request) -> Response:
 async def leaf(request: Request) -> Response:
     rt, principal = await _caller(request)
     raw = request.path_params["leaf_index"]
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= _MAX_INDEX:
+    # Canonical decimal only, as tile paths are: one URL per leaf, for caches and mirrors.
+    if not (raw.isascii() and raw.isdigit()) or raw != str(int(raw)) or int(raw) >= _MAX_INDEX:
         raise NotFound("Leaf")
     index = int(raw)
     [data] = await rt.transparency.leaves(principal, index, index + 1)
