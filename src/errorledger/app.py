@@ -17,9 +17,11 @@ from errorledger.api import (
     import_errors,
     import_logs,
     integration_logs,
+    log_capsules,
     native,
     oauth,
     tlog,
+    tsa,
 )
 from errorledger.api.request_id import RequestIdMiddleware
 from errorledger.api.responses import RequestErrorRenderer, json_response
@@ -37,6 +39,7 @@ _FAMILIES: list[tuple[str, RequestErrorRenderer]] = [
     ("/import/", lambda _request, exc: import_errors.render_error(exc)),
     ("/v3/projects/", import_logs.render_error),
     ("/v1/", native.render_error),
+    ("/v4/applications/", log_capsules.render_error),
 ]
 
 
@@ -76,8 +79,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *integration_logs.routes,
             *import_errors.routes,
             *import_logs.routes,
+            *log_capsules.routes,
             *native.routes,
             *tlog.routes,
+            *tsa.routes,
             *oauth.routes,
             *docs.routes,
         ],

@@ -8,6 +8,7 @@
      ├── PermissionDenied         the key lacks the scope the operation needs
      ├── NotFound                 no such resource in the caller's project
      ├── MethodNotAllowed         the path exists, not with this method
+     ├── UnsupportedMediaType     a body of a type the route does not take
      ├── RateLimited              the key is over its read or write rate limit
      └── StorageUnavailable       the database could not commit; nothing was stored
 
@@ -83,6 +84,10 @@ class MethodNotAllowed(ErrorledgerError):
     def __init__(self, allowed: str) -> None:
         super().__init__("This method is not allowed here.")
         self.allowed = allowed
+
+
+class UnsupportedMediaType(ErrorledgerError):
+    pass
 
 
 class RateLimited(ErrorledgerError):

@@ -18,6 +18,7 @@ from errorledger.errors import (
     PermissionDenied,
     RateLimited,
     StorageUnavailable,
+    UnsupportedMediaType,
 )
 
 
@@ -44,6 +45,8 @@ def classify(exc: Exception, *, auth_scheme: str = "Basic") -> Failure:
         return Failure(404, str(exc))
     if isinstance(exc, MethodNotAllowed):
         return Failure(405, str(exc), headers={"Allow": exc.allowed} if exc.allowed else {})
+    if isinstance(exc, UnsupportedMediaType):
+        return Failure(415, str(exc))
     if isinstance(exc, RateLimited):
         return Failure(429, str(exc), headers=exc.headers)
     if isinstance(exc, StorageUnavailable):

@@ -23,6 +23,7 @@ _KINDS: dict[int, tuple[str, str, str]] = {
     404: ("not-found", "Not Found.", "RESOURCE_NOT_FOUND"),
     405: ("method-not-allowed", "Method Not Allowed.", "METHOD_NOT_ALLOWED"),
     413: ("payload-too-large", "Payload Too Large.", "PAYLOAD_TOO_LARGE"),
+    415: ("unsupported-media-type", "Unsupported Media Type.", "UNSUPPORTED_MEDIA_TYPE"),
     429: ("too-many-requests", "Too Many Requests.", "TOO_MANY_REQUESTS"),
     500: ("internal-error", "Internal Server Error.", "INTERNAL_SERVER_ERROR"),
     503: ("service-unavailable", "Service Unavailable.", "SERVICE_UNAVAILABLE"),

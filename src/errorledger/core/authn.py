@@ -124,6 +124,18 @@ class Authenticator:
         )
         return token, self._token_ttl
 
+    async def require_active(self, principal: Principal) -> None:
+        """For what stores nothing (a write re-checks its key in the transaction that
+        stores it; a read in the transaction that reads): ask the database now, so a
+        revocation by any process holds at once despite the cache."""
+
+        def active() -> bool:
+            with self._engine.connect() as conn:
+                return bool(repository.active_key_ids(conn, [principal.key_id]))
+
+        if not await to_thread.run_sync(active):
+            raise AuthenticationFailed("The key was revoked.")
+
     def _load_key(self, key_id: str) -> KeyRecord | None:
         with self._engine.connect() as conn:
             return repository.get_key(conn, key_id)
