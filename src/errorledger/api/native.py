@@ -38,6 +38,7 @@ def render_entry(entry: EntryRecord) -> dict[str, Any]:
         "kind": entry.kind,
         "source": entry.source,
         "received_at": rfc3339_z(entry.received_at),
+        "received_at_us": entry.received_at,
         "occurred_at": rfc3339_z(entry.occurred_at),
         "status_code": entry.status_code,
         "message": entry.message,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from errorledger.cli import db, integrations, keys, projects, serve
+from errorledger.cli import db, integrations, keys, projects, serve, verify
 
 app = typer.Typer(
     name="errorledger",
@@ -18,6 +18,7 @@ app.add_typer(projects.app, name="projects")
 app.add_typer(keys.app, name="keys")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(db.app, name="db")
+app.command("verify")(verify.verify)
 
 
 def main() -> None:
