@@ -44,6 +44,13 @@ def test_the_printed_curl_works(fresh_server: ServerProcess) -> None:
         result = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, check=True)
         assert json.loads(result.stdout)["data"]["integration_id"] == 1
         assert set(first_start_values(output)) == {"key_id", "secret", "token"}
+        served_key = subprocess.run(
+            ["curl", "-sS", f"{fresh_server.base_url}/v1/tlog/verifier-key"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert f"checkpoints are signed by {served_key}" in output
     finally:
         fresh_server.kill()
 

@@ -12,6 +12,7 @@ import uvicorn.config
 
 from errorledger.cli.output import domain_errors, load_settings, open_database
 from errorledger.core.accounts import Accounts, Bootstrap
+from errorledger.keyring import load_keyring
 
 SAMPLE_LOG = (
     '{"base_url": "https://example.com", "full_url": "https://example.com/order-note.json", '
@@ -70,10 +71,13 @@ def serve(
     engine = open_database(settings)
     with domain_errors():
         boot = Accounts(engine).bootstrap()
+        keys = load_keyring(settings.keys_path, log_name=settings.log_origin)
     engine.dispose()
     shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     if boot is not None:
         typer.echo(_welcome(boot, f"http://{shown_host}:{port}"))
+    # Printed on every start: auditors pin this key (errorledger verify --key).
+    typer.echo(f"errorledger: checkpoints are signed by {keys.log_verifier.key}")
     uvicorn.run(
         "errorledger.app:create_app",
         factory=True,
