@@ -29,6 +29,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/tlog_proofs.py
+	$(BIN)/python bench/tsa.py
+	$(BIN)/python bench/ratelimit.py
 
 clean:
 	rm -rf $(VENV) .errorledger .mypy_cache .ruff_cache .pytest_cache
