@@ -94,3 +94,25 @@ def validate_against_seed(instance: Any, name: str) -> None:
         cls=jsonschema.Draft202012Validator,
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
     )
+
+
+def keyset_pages(client: Any, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every page of a keyset list, following ``Link: <…>; rel="next"`` from ``url``; each
+    page's ``next_cursor`` must agree with its ``Link``."""
+    pages = []
+    next_url: str | None = url
+    while next_url is not None:
+        response = client.get(next_url, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages.append(page)
+        link = response.headers.get("link")
+        if link is None:
+            assert page["next_cursor"] is None
+            next_url = None
+        else:
+            target, rel = link.split(">; ")
+            assert rel == 'rel="next"'
+            next_url = target.lstrip("<")
+            assert f"cursor={page['next_cursor']}" in next_url
+    return pages
