@@ -180,6 +180,7 @@ def recomputed_leaf_hash(project_id: str, entry: dict[str, Any]) -> bytes:
         kind=entry["kind"],
         entry_id=entry["id"],
         project=project_id,
+        source=entry["source"],
         received_at=to_us(received),
         content_sha256=digest,
     )

@@ -69,12 +69,14 @@ def make_entry(n: int, project: str = PROJECT) -> dict[str, Any]:
         kind="import_error",
         entry_id=n,
         project=project,
+        source="batch",
         received_at=received_at,
         content_sha256=digest,
     )
     return {
         "id": n,
         "kind": "import_error",
+        "source": "batch",
         "received_at": rfc3339_z(received_at),
         "received_at_us": received_at,
         "leaf_index": n - 1,
@@ -405,11 +407,17 @@ def _rewrite_everything_but_the_tree(site: Site, entry_id: int) -> None:
     _rewrite_content_and_digest(site, entry_id)
     with sqlite3.connect(site.database) as conn:
         [row] = conn.execute(
-            "SELECT kind, project_id, received_at, content_sha256 FROM entries WHERE id = ?",
+            "SELECT kind, project_id, received_at, content_sha256, source FROM entries "
+            "WHERE id = ?",
             (entry_id,),
         )
     data = leaf_data(
-        kind=row[0], entry_id=entry_id, project=row[1], received_at=row[2], content_sha256=row[3]
+        kind=row[0],
+        entry_id=entry_id,
+        project=row[1],
+        source=row[4],
+        received_at=row[2],
+        content_sha256=row[3],
     )
     write_sql(site, "UPDATE entries SET leaf_hash = ? WHERE id = ?", leaf_hash(data), entry_id)
 
@@ -425,6 +433,10 @@ DATABASE_TAMPERINGS = {
         lambda site, n: write_sql(
             site, "UPDATE entries SET received_at = received_at - 1000000 WHERE id = ?", n
         ),
+        "not to its leaf_hash",
+    ),
+    "moved to another integration": (
+        lambda site, n: write_sql(site, "UPDATE entries SET source = '999' WHERE id = ?", n),
         "not to its leaf_hash",
     ),
     "row deleted": (

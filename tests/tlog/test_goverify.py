@@ -76,6 +76,7 @@ def _write_log(directory: Path, size: int, signer: Signer) -> str:
             kind="import_error",
             entry_id=i + 1,
             project="p-1",
+            source="erp-import",
             received_at=1_700_000_000_000_000 + i,
             content_sha256=content_digest({"seq": i, "msg": f"row {i}"}),
         )

@@ -47,16 +47,19 @@ def test_leaf_data_names_the_entry() -> None:
         kind="import_error",
         entry_id=42,
         project="p-1",
+        source="shopify",
         received_at=1_700_000_000_123_456,
         content_sha256=digest,
     )
     assert data == (
         b'{"content_sha256":"' + digest.encode() + b'","id":42,"kind":"import_error",'
-        b'"project":"p-1","received_at":1700000000123456}'
+        b'"project":"p-1","received_at":1700000000123456,"source":"shopify"}'
     )
 
 
 @pytest.mark.parametrize("digest", ["AB" * 32, "ab" * 31, "zz" * 32, ""])
 def test_leaf_data_wants_a_lowercase_hex_digest(digest: str) -> None:
     with pytest.raises(ValueError, match="64 lowercase hex"):
-        leaf_data(kind="k", entry_id=1, project="p", received_at=0, content_sha256=digest)
+        leaf_data(
+            kind="k", entry_id=1, project="p", source="s", received_at=0, content_sha256=digest
+        )

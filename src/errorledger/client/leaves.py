@@ -49,6 +49,7 @@ def entry_leaf(entry: Any, project: str) -> tuple[int | None, bytes]:
         kind=_field(entry, "kind", str, where),
         entry_id=entry_id,
         project=project,
+        source=_field(entry, "source", str, where),
         received_at=received_at,
         content_sha256=digest,
     )

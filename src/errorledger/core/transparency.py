@@ -118,6 +118,7 @@ class Transparency:
                         "id": e.id,
                         "project_id": e.project_id,
                         "kind": e.kind,
+                        "source": e.source,
                         "received_at": e.received_at,
                         "content_sha256": e.content_sha256,
                     }

@@ -27,12 +27,13 @@ _CHUNK = 1000  # hash rows per INSERT: 4 parameters each, under every driver's c
 
 
 def leaf_of(row: dict[str, Any]) -> bytes:
-    """The leaf data of an entry row (which has its id, project, kind, received_at and
-    content_sha256)."""
+    """The leaf data of an entry row (which has its id, project, kind, source, received_at
+    and content_sha256)."""
     return leaf_data(
         kind=row["kind"],
         entry_id=row["id"],
         project=row["project_id"],
+        source=row["source"],
         received_at=row["received_at"],
         content_sha256=row["content_sha256"],
     )
@@ -122,7 +123,7 @@ def backfill(conn: Connection) -> None:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     m = "%s" if postgres else "?"
     cursor.execute(
-        "SELECT id, project_id, kind, received_at, content FROM entries "
+        "SELECT id, project_id, kind, source, received_at, content FROM entries "
         "WHERE leaf_index IS NULL ORDER BY project_id, id"
     )
     rows = [
@@ -130,10 +131,11 @@ def backfill(conn: Connection) -> None:
             "id": entry_id,
             "project_id": project_id,
             "kind": kind,
+            "source": source,
             "received_at": received_at,
             "content_sha256": content_digest(msgspec.json.decode(content)),
         }
-        for entry_id, project_id, kind, received_at, content in cursor.fetchall()
+        for entry_id, project_id, kind, source, received_at, content in cursor.fetchall()
     ]
     if not rows:
         return

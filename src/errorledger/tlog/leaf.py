@@ -66,9 +66,17 @@ def content_digest(content: Any) -> str:
 
 
 def leaf_data(
-    *, kind: str, entry_id: int, project: str, received_at: int, content_sha256: str
+    *,
+    kind: str,
+    entry_id: int,
+    project: str,
+    source: str,
+    received_at: int,
+    content_sha256: str,
 ) -> bytes:
-    """The leaf's data: canonical JSON of the entry's identity and content digest."""
+    """The leaf's data: canonical JSON of the entry's identity and content digest. The
+    source (integration, import source, app env) is part of the identity: a record moved to
+    another source must not verify."""
     if not _HEX_SHA256.fullmatch(content_sha256):
         raise ValueError("content_sha256 must be 64 lowercase hex digits")
     return canonical_json(
@@ -78,5 +86,6 @@ def leaf_data(
             "kind": kind,
             "project": project,
             "received_at": received_at,
+            "source": source,
         }
     )
