@@ -201,15 +201,8 @@ def list_entries(
     limit: int,
 ) -> list[EntryRecord]:
     """Newest first by (occurred_at, id); a keyset page, so page 10,000 costs what page 1 does."""
-    query = select(entries).where(entries.c.project_id == project_id, entries.c.kind == kind)
-    if source is not None:
-        query = query.where(entries.c.source == source)
-    if after is not None:
-        query = query.where(
-            tuple_(entries.c.occurred_at, entries.c.id) < tuple_(after.occurred_at, after.id)
-        )
-    query = query.order_by(entries.c.occurred_at.desc(), entries.c.id.desc()).limit(limit)
-    return [_entry_from_row(row) for row in conn.execute(query)]
+    where = EntryFilter(kinds=[kind], source=source)
+    return search_entries(conn, project_id=project_id, where=where, after=after, limit=limit)
 
 
 def get_entry(
