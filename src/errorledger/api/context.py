@@ -6,8 +6,21 @@ from typing import cast
 
 from starlette.requests import Request
 
+from errorledger.api.auth import authenticate
+from errorledger.core.authn import Principal
 from errorledger.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:
     return cast(Runtime, request.app.state.runtime)
+
+
+async def project_caller(
+    request: Request, *, param: str = "project_id", resource: str = "Project"
+) -> tuple[Runtime, Principal]:
+    """The runtime and the authenticated caller, once the project the path names (in
+    ``param``) is the caller's own: any other is not found."""
+    rt = runtime(request)
+    principal = await authenticate(request, rt.authenticator)
+    principal.require_project(request.path_params[param], resource=resource)
+    return rt, principal

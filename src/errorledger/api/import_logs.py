@@ -15,9 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from errorledger.api.auth import authenticate
 from errorledger.api.body import parse_json, read_body
-from errorledger.api.context import runtime
+from errorledger.api.context import project_caller
 from errorledger.api.problem import problem_renderer
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
@@ -70,9 +69,7 @@ def _message(m: ImportLogMessage) -> dict[str, Any]:
 async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
     """The runtime, the authenticated caller (whose project the path must name) and the API
     reference id."""
-    rt = runtime(request)
-    principal = await authenticate(request, rt.authenticator)
-    principal.require_project(request.path_params["project_id"])
+    rt, principal = await project_caller(request)
     api_reference_id: str = request.path_params["api_reference_id"]
     if len(api_reference_id) > 200:
         raise NotFound("API reference")

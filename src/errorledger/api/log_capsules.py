@@ -42,9 +42,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from errorledger.api.auth import authenticate
 from errorledger.api.body import parse_json, read_body
-from errorledger.api.context import runtime
+from errorledger.api.context import project_caller
 from errorledger.api.failures import Failure, classify, pointer
 from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.request_id import request_id
@@ -52,7 +51,7 @@ from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.core.authn import Principal
 from errorledger.core.clock import from_us, now_us
 from errorledger.core.entries import EntryDraft, EntryKind
-from errorledger.errors import FieldError, InvalidInput, NotFound
+from errorledger.errors import FieldError, InvalidInput
 from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
 from errorledger.tsa import HashAlgorithm, MessageImprint
@@ -153,10 +152,7 @@ def render_capsule(entry: EntryRecord) -> dict[str, Any]:
 
 async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
     """The runtime, the caller and the app env, once the path names the caller's project."""
-    rt = runtime(request)
-    principal = await authenticate(request, rt.authenticator)
-    if request.path_params["appId"] != principal.project_id:
-        raise NotFound("Application")
+    rt, principal = await project_caller(request, param="appId", resource="Application")
     app_env: str = request.path_params["appEnv"]
     if app_env not in APP_ENVS:
         raise InvalidInput.single(

@@ -13,16 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from errorledger.api.auth import authenticate
-from errorledger.api.context import runtime
+from errorledger.api.context import project_caller
 from errorledger.api.params import cursor, integer, next_page_headers, page_size, path_id, timestamp
 from errorledger.api.problem import problem_renderer
 from errorledger.api.responses import guarded_with_request, json_response
-from errorledger.core.authn import Principal
 from errorledger.core.clock import rfc3339_z
 from errorledger.core.entries import EntryKind
 from errorledger.errors import InvalidInput
-from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.repository import EntryFilter
 
@@ -85,16 +82,9 @@ def _filter(request: Request) -> EntryFilter:
     )
 
 
-async def _principal_for_project(request: Request) -> tuple[Runtime, Principal]:
-    rt = runtime(request)
-    principal = await authenticate(request, rt.authenticator)
-    principal.require_project(request.path_params["project_id"])
-    return rt, principal
-
-
 @guarded_with_request(render_error)
 async def list_entries(request: Request) -> Response:
-    rt, principal = await _principal_for_project(request)
+    rt, principal = await project_caller(request)
     size = page_size(request)
     page = await rt.entries.search(
         principal, where=_filter(request), cursor=cursor(request), page_size=size
@@ -106,7 +96,7 @@ async def list_entries(request: Request) -> Response:
 
 @guarded_with_request(render_error)
 async def get_entry(request: Request) -> Response:
-    rt, principal = await _principal_for_project(request)
+    rt, principal = await project_caller(request)
     entry_id = path_id(request, "entry_id")
     entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
     return json_response({"data": render_entry(entry)})

@@ -15,25 +15,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from errorledger.api.auth import authenticate
-from errorledger.api.context import runtime
+from errorledger.api.context import project_caller, runtime
 from errorledger.api.native import render_error
 from errorledger.api.params import integer
 from errorledger.api.responses import guarded_with_request, json_response
-from errorledger.core.authn import Principal
 from errorledger.errors import InvalidInput, NotFound
-from errorledger.runtime import Runtime
 from errorledger.tlog.tiles import parse_tile_path
 
 _MAX_INDEX = 2**62
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
-
-
-async def _caller(request: Request) -> tuple[Runtime, Principal]:
-    rt = runtime(request)
-    principal = await authenticate(request, rt.authenticator)
-    principal.require_project(request.path_params["project_id"])
-    return rt, principal
 
 
 def _required(request: Request, name: str) -> int:
@@ -49,7 +39,7 @@ def _b64(hashes: list[bytes]) -> list[str]:
 
 @guarded_with_request(render_error)
 async def checkpoint(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     record = await rt.transparency.checkpoint(
         principal, integer(request, "size", minimum=0, maximum=_MAX_INDEX)
     )
@@ -59,14 +49,14 @@ async def checkpoint(request: Request) -> Response:
 
 @guarded_with_request(render_error)
 async def checkpoint_timestamp(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     record = await rt.transparency.checkpoint(principal, _required(request, "size"))
     return Response(record.timestamp_token, media_type="application/octet-stream")
 
 
 @guarded_with_request(render_error)
 async def inclusion(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     leaf_index, tree_size = _required(request, "leaf_index"), _required(request, "tree_size")
     hashes = await rt.transparency.inclusion(principal, leaf_index, tree_size)
     return json_response({"leaf_index": leaf_index, "tree_size": tree_size, "hashes": _b64(hashes)})
@@ -74,7 +64,7 @@ async def inclusion(request: Request) -> Response:
 
 @guarded_with_request(render_error)
 async def consistency(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     first, second = _required(request, "first"), _required(request, "second")
     hashes = await rt.transparency.consistency(principal, first, second)
     return json_response({"first": first, "second": second, "hashes": _b64(hashes)})
@@ -82,7 +72,7 @@ async def consistency(request: Request) -> Response:
 
 @guarded_with_request(render_error)
 async def leaf(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     raw = request.path_params["leaf_index"]
     # Canonical decimal only, as tile paths are: one URL per leaf, for caches and mirrors.
     if not (raw.isascii() and raw.isdigit()) or raw != str(int(raw)) or int(raw) >= _MAX_INDEX:
@@ -94,7 +84,7 @@ async def leaf(request: Request) -> Response:
 
 @guarded_with_request(render_error)
 async def tile(request: Request) -> Response:
-    rt, principal = await _caller(request)
+    rt, principal = await project_caller(request)
     try:
         wanted = parse_tile_path(request.path_params["path"])
     except ValueError:

@@ -42,10 +42,10 @@ class Principal:
         if scope not in self.scopes:
             raise PermissionDenied(scope)
 
-    def require_project(self, project_id: str) -> None:
+    def require_project(self, project_id: str, *, resource: str = "Project") -> None:
         """A project named in a path must be the key's own; any other is not found."""
         if project_id != self.project_id:
-            raise NotFound("Project")
+            raise NotFound(resource)
 
 
 class _LRU(Generic[K, V]):

@@ -111,20 +111,8 @@ class Transparency:
         """The exact leaf data of leaves [first, end)."""
 
         def read(conn: Connection) -> list[bytes]:
-            entries = repository.entries_by_leaf(conn, principal.project_id, first, end)
-            return [
-                leaf_of(
-                    {
-                        "id": e.id,
-                        "project_id": e.project_id,
-                        "kind": e.kind,
-                        "source": e.source,
-                        "received_at": e.received_at,
-                        "content_sha256": e.content_sha256,
-                    }
-                )
-                for e in entries
-            ]
+            rows = repository.leaf_fields(conn, principal.project_id, first, end)
+            return [leaf_of(row) for row in rows]
 
         found = await self._query.read(principal, read)
         if len(found) != end - first:

@@ -438,10 +438,18 @@ def read_tlog_hashes(
     return read_hashes(cursor, project_id, nodes, marker=marker)
 
 
-def entries_by_leaf(conn: Connection, project_id: str, first: int, end: int) -> list[EntryRecord]:
-    """Entries with leaf index in [first, end), in leaf order."""
+def leaf_fields(conn: Connection, project_id: str, first: int, end: int) -> list[dict[str, Any]]:
+    """What the leaves [first, end) are made of (see ``sequencing.leaf_of``), in leaf
+    order: a tile's 256 entries without reading or decoding their content."""
     rows = conn.execute(
-        select(entries)
+        select(
+            entries.c.id,
+            entries.c.project_id,
+            entries.c.kind,
+            entries.c.source,
+            entries.c.received_at,
+            entries.c.content_sha256,
+        )
         .where(
             entries.c.project_id == project_id,
             entries.c.leaf_index >= first,
@@ -449,7 +457,7 @@ def entries_by_leaf(conn: Connection, project_id: str, first: int, end: int) -> 
         )
         .order_by(entries.c.leaf_index)
     )
-    return [_entry_from_row(row) for row in rows]
+    return [dict(row._mapping) for row in rows]
 
 
 def _checkpoint_from_row(row: Row[Any]) -> CheckpointRecord:
