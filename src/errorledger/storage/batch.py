@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from errorledger.storage.sequencing import Sequencer
 from errorledger.storage.tables import entries
 
 ENTRY_COLUMNS = tuple(column.name for column in entries.columns)
-_INSERT_CHUNK = 1000  # rows per statement: 15 columns stay under every driver's parameter cap
+_INSERT_CHUNK = 1000  # rows per statement: 18 columns stay under every driver's parameter cap
 
 
 class BatchStatements:
@@ -28,6 +29,7 @@ class BatchStatements:
         self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._row = "(" + ", ".join([self._marker] * len(ENTRY_COLUMNS)) + ")"
         self._insert = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+        self._sequencer = Sequencer(postgres=not self._sqlite)
 
     @staticmethod
     def cursor(conn: Connection) -> Any:
@@ -85,14 +87,23 @@ class BatchStatements:
         )
         return [int(row[0]) for row in cursor.fetchall()]
 
-    def insert_entries(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert rows (with their ``id``; ``content`` and ``redactions`` already JSON text).
-
-        One multi-row INSERT per chunk, not a statement per row: each statement is a trip
-        through the driver.
-        """
+    def store_entries(
+        self, cursor: Any, rows: Sequence[dict[str, Any]], *, max_id: int | None
+    ) -> None:
+        """Give each row (``content`` and ``redactions`` already JSON text,
+        ``content_sha256`` set) its ``id``, its leaf in its project's log, and insert it.
+        ``max_id`` is what ``check`` read (SQLite only)."""
         if not rows:
             return
+        ids = self.allocate_entry_ids(cursor, len(rows), max_id=max_id)
+        for row, entry_id in zip(rows, ids, strict=True):
+            row["id"] = entry_id
+        self._sequencer.sequence(cursor, rows)
+        self._insert_rows(cursor, rows)
+
+    def _insert_rows(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """One multi-row INSERT per chunk, not a statement per row: each statement is a
+        trip through the driver."""
         others = ENTRY_COLUMNS[1:]
         for start in range(0, len(rows), _INSERT_CHUNK):
             chunk = rows[start : start + _INSERT_CHUNK]

@@ -26,7 +26,7 @@ from errorledger.storage.records import (
     KeyRecord,
     ProjectRecord,
 )
-from errorledger.storage.sequencing import Sequencer, read_hashes
+from errorledger.storage.sequencing import read_hashes
 from errorledger.storage.tables import (
     access_tokens,
     api_keys,
@@ -162,11 +162,9 @@ def insert_entries(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int
     statements = BatchStatements(conn)
     cursor = statements.cursor(conn)
     _, _, max_id = statements.check(cursor, [], [])
-    ids = statements.allocate_entry_ids(cursor, len(rows), max_id=max_id)
-    stored = [dict(row, id=entry_id) for row, entry_id in zip(rows, ids, strict=True)]
-    Sequencer(postgres=conn.dialect.name == "postgresql").sequence(cursor, stored)
-    statements.insert_entries(cursor, stored)
-    return ids
+    stored = [dict(row) for row in rows]
+    statements.store_entries(cursor, stored, max_id=max_id)
+    return [row["id"] for row in stored]
 
 
 def _entry_from_row(row: Row[Any]) -> EntryRecord:

@@ -46,7 +46,6 @@ from errorledger.errors import (
 )
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.database import is_sqlite, sqlite_path
-from errorledger.storage.sequencing import Sequencer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -115,7 +114,6 @@ class Batches:
         self._engine = engine
         self._conn: Connection | None = None
         self._statements: BatchStatements
-        self._sequencer: Sequencer
 
     def commit(self, items: list[Item]) -> list[Any]:
         try:
@@ -140,7 +138,6 @@ class Batches:
         if self._conn is None:
             self._conn = self._engine.connect()
             self._statements = BatchStatements(self._conn)
-            self._sequencer = Sequencer(postgres=self._conn.dialect.name == "postgresql")
         return self._conn
 
     def _drop_connection(self) -> None:
@@ -157,8 +154,8 @@ class Batches:
             with conn.begin():
                 cursor = self._statements.cursor(conn)
                 accepted, max_id = self._check_preconditions(cursor, items, results)
-                if accepted:
-                    self._store(cursor, [entry.row for _, entry in accepted], max_id)
+                rows = [entry.row for _, entry in accepted]
+                self._statements.store_entries(cursor, rows, max_id=max_id)
                 for index, entry in accepted:
                     if entry.effect is not None:
                         entry.effect(conn, entry.row["id"])
@@ -172,14 +169,6 @@ class Batches:
             self._drop_connection()  # it may be broken; the next batch reconnects
             raise
         return results
-
-    def _store(self, cursor: Any, rows: list[dict[str, Any]], max_id: int | None) -> None:
-        """Give the rows their ids and leaves, and insert them."""
-        ids = self._statements.allocate_entry_ids(cursor, len(rows), max_id=max_id)
-        for row, entry_id in zip(rows, ids, strict=True):
-            row["id"] = entry_id
-        self._sequencer.sequence(cursor, rows)
-        self._statements.insert_entries(cursor, rows)
 
     def _check_preconditions(
         self, cursor: Any, items: list[Item], results: list[Any]
