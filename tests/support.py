@@ -116,3 +116,12 @@ def keyset_pages(client: Any, url: str, headers: dict[str, str]) -> list[dict[st
             next_url = target.lstrip("<")
             assert f"cursor={page['next_cursor']}" in next_url
     return pages
+
+
+# Paging parameters every keyset list refuses with a 400, and the field each one names.
+BAD_KEYSET_QUERIES = (
+    ("page_size=0", "query.page_size"),
+    ("page_size=101", "query.page_size"),
+    ("page_size=ten", "query.page_size"),
+    ("cursor=not-ours", "query.cursor"),
+)

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.support import Tenant, keyset_pages
+from tests.support import BAD_KEYSET_QUERIES, Tenant, keyset_pages
 
 SEED_REQUEST = {
     "error": "Failed to import asset",
@@ -186,12 +186,7 @@ def test_pages_are_newest_first_and_hold_every_record_once(
 
 
 def test_bad_paging_parameters_are_a_400(client: TestClient, tenant: Tenant) -> None:
-    for query, field in (
-        ("page_size=0", "query.page_size"),
-        ("page_size=101", "query.page_size"),
-        ("page_size=ten", "query.page_size"),
-        ("cursor=not-ours", "query.cursor"),
-    ):
+    for query, field in BAD_KEYSET_QUERIES:
         response = client.get(f"{errors_url()}?{query}", headers=tenant.bearer)
         assert response.status_code == 400, query
         assert [d["field"] for d in response.json()["details"]] == [field]

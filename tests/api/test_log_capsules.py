@@ -23,7 +23,7 @@ from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.storage.database import create_database_engine
 from errorledger.tlog.hashing import leaf_hash
-from tests.support import Tenant, keyset_pages
+from tests.support import BAD_KEYSET_QUERIES, Tenant, keyset_pages
 from tests.tsa.support import (
     assert_not_verified,
     assert_verified,
@@ -284,12 +284,7 @@ def test_pages_are_newest_first_and_hold_every_capsule_once(
 
 
 def test_bad_paging_parameters_are_a_400(client: TestClient, tenant: Tenant) -> None:
-    for query, field in (
-        ("page_size=0", "query.page_size"),
-        ("page_size=101", "query.page_size"),
-        ("page_size=ten", "query.page_size"),
-        ("cursor=not-ours", "query.cursor"),
-    ):
+    for query, field in BAD_KEYSET_QUERIES:
         response = client.get(f"{capsules_url(tenant)}?{query}", headers=tenant.bearer)
         assert response.status_code == 400, query
         assert response.json()["code"] == "INVALID_PARAMETER"
