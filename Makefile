@@ -29,6 +29,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_path.py
 	$(BIN)/python bench/tlog_proofs.py
 	$(BIN)/python bench/tsa.py
 	$(BIN)/python bench/ratelimit.py

@@ -5,9 +5,12 @@ Two servers run side by side on 127.0.0.1, one process each:
 (a) bench/bare_asgi.py, a raw ASGI callable that reads the body and answers 201, served by
     uvicorn with the options errorledger uses: what the server stack alone costs;
 (b) ``errorledger serve`` on SQLite in a fresh temporary data dir, ingesting the seed's
-    example log (bench/seed_body.json): each 201 is sent after its row is committed.
+    example log (bench/seed_body.json): each 201 is sent after its row is committed;
+(r) bench/reference_app.py, the yardstick the foundation issue names: a Starlette + msgspec
+    endpoint with a group-commit SQLite writer and nothing else, so b/a can be read
+    against what the bare minimum of durable ingest reaches here (r/a).
 
-The same wrk (bench/post.lua: same body, same headers) drives both for the same duration,
+The same wrk (bench/post.lua: same body, same headers) drives each for the same duration,
 alternately, each measured run after a short warm-up. The report gives req/s, p50 and p99
 of each and the ratio b/a. Then errorledger is stopped and the rows in its database are
 counted against the 201s: every acknowledged write must be there, and nothing more than
@@ -124,7 +127,8 @@ class RowCheck:
 
 def parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(
-        description="errorledger's durable ingest (b) against a bare ASGI app (a), under wrk."
+        description="errorledger's durable ingest (b) and the reference (r) against a bare"
+        " ASGI app (a), under wrk."
     )
     parser.add_argument("--duration", type=_at_least(1), default=10, help="seconds per run (10)")
     parser.add_argument("--connections", type=_at_least(1), default=64, help="wrk connections")
@@ -168,27 +172,45 @@ def require_server_stack() -> None:
 # the benchmark -------------------------------------------------------------------------------
 
 
-def run_benchmark(wrk: str, options: Options) -> tuple[Target, Target, RowCheck]:
-    with tempfile.TemporaryDirectory(prefix="errorledger-bench-") as tmp:
-        work = Path(tmp)
-        with servers.serve_bare(work) as bare_server, servers.serve_errorledger(work) as server:
-            authorization = servers.basic_authorization(server.log)
-            bare_url, ingest_url = f"{bare_server.base_url}/", f"{server.base_url}{INGEST_PATH}"
-            bare = Target("bare ASGI", bare_url, authorization, bare_server)
-            ingest = Target("errorledger", ingest_url, authorization, server)
-            run_rounds(wrk, bare, ingest, options)
-            # Count only once the server has stopped: a graceful stop commits what is queued.
-            servers.stop(server)
-            check = row_check(count_rows(work / "data" / "errorledger.db"), ingest)
-    return bare, ingest, check
+@dataclasses.dataclass(frozen=True, slots=True)
+class Targets:
+    bare: Target
+    ingest: Target
+    reference: Target
 
 
-def run_rounds(wrk: str, bare: Target, ingest: Target, options: Options) -> None:
+def run_benchmark(wrk: str, options: Options) -> tuple[Targets, RowCheck]:
+    with (
+        tempfile.TemporaryDirectory(prefix="errorledger-bench-") as tmp,
+        servers.serve_bare(Path(tmp)) as bare_server,
+        servers.serve_errorledger(Path(tmp)) as server,
+        servers.serve_reference(Path(tmp)) as reference_server,
+    ):
+        # The same Authorization header to every target: the same bytes on the wire.
+        authorization = servers.basic_authorization(server.log)
+        targets = Targets(
+            bare=Target("bare ASGI", f"{bare_server.base_url}/", authorization, bare_server),
+            ingest=Target("errorledger", server.base_url + INGEST_PATH, authorization, server),
+            reference=Target(
+                "reference",
+                reference_server.base_url + INGEST_PATH,
+                authorization,
+                reference_server,
+            ),
+        )
+        run_rounds(wrk, targets, options)
+        # Count only once the server has stopped: a graceful stop commits what is queued.
+        servers.stop(server)
+        check = row_check(count_rows(Path(tmp) / "data" / "errorledger.db"), targets.ingest)
+    return targets, check
+
+
+def run_rounds(wrk: str, targets: Targets, options: Options) -> None:
+    forward = (targets.bare, targets.ingest, targets.reference)
     for index in range(options.rounds):
-        # a b, then b a: drift on the machine (other load, the database growing) then
-        # weighs on both targets alike
-        order = (bare, ingest) if index % 2 == 0 else (ingest, bare)
-        for target in order:
+        # a b r, then r b a: drift on the machine (other load, the databases growing)
+        # then weighs on every target alike
+        for target in forward if index % 2 == 0 else forward[::-1]:
             measure(wrk, target, options, f"{index + 1}/{options.rounds}")
 
 
@@ -249,26 +271,31 @@ def _run_line(measured: Measured) -> str:
     return line
 
 
-def ratios(bare: Target, ingest: Target) -> tuple[float, float]:
-    """b/a in req/s: of the medians, and of the best runs."""
-    median = ingest.median()["requests_per_s"] / bare.median()["requests_per_s"]
-    best = ingest.best().requests_per_s / bare.best().requests_per_s
+def ratios(target: Target, baseline: Target) -> tuple[float, float]:
+    """target/baseline in req/s: of the medians, and of the best runs."""
+    median = target.median()["requests_per_s"] / baseline.median()["requests_per_s"]
+    best = target.best().requests_per_s / baseline.best().requests_per_s
     return median, best
 
 
-def text_report(bare: Target, ingest: Target, check: RowCheck, rounds: int) -> str:
-    ratio, best_ratio = ratios(bare, ingest)
+def text_report(targets: Targets, check: RowCheck, rounds: int) -> str:
+    bare, ingest, reference = targets.bare, targets.ingest, targets.reference
+    ratio, best_ratio = ratios(ingest, bare)
+    reference_ratio, reference_best = ratios(reference, bare)
     lines = [
         "",
         f"median of {rounds} run(s) each, and the best run's req/s:",
         f"{'':<16}{'req/s':>9}{'best':>9}{'p50 ms':>9}{'p99 ms':>9}",
         _figures_line("(a) bare ASGI", bare),
         _figures_line("(b) errorledger", ingest),
+        _figures_line("(r) reference", reference),
         "",
         f"ratio b/a (req/s): {ratio:.3f} (best runs: {best_ratio:.3f});"
         f" goal {GOAL_RATIO}: {_met(ratio, GOAL_RATIO)},"
         f" team goal {TEAM_GOAL_RATIO}: {_met(ratio, TEAM_GOAL_RATIO)}",
-        *_noise_lines(bare, ingest),
+        f"ratio r/a (req/s): {reference_ratio:.3f} (best runs: {reference_best:.3f});"
+        f" b/r: {ratios(ingest, reference)[0]:.3f}",
+        *_noise_lines(targets),
         "",
         *_check_lines(check),
     ]
@@ -287,8 +314,9 @@ def _met(ratio: float, goal: float) -> str:
     return "met" if ratio >= goal else "NOT met"
 
 
-def _noise_lines(bare: Target, ingest: Target) -> list[str]:
-    others = [r.cpu.others for r in (*bare.runs, *ingest.runs) if r.cpu is not None]
+def _noise_lines(targets: Targets) -> list[str]:
+    runs = (*targets.bare.runs, *targets.ingest.runs, *targets.reference.runs)
+    others = [r.cpu.others for r in runs if r.cpu is not None]
     if not others or max(others) <= NOISY_OTHERS:
         return []
     return [
@@ -310,9 +338,10 @@ def _check_lines(check: RowCheck) -> list[str]:
 
 
 def json_report(
-    bare: Target, ingest: Target, check: RowCheck, options: Options, wrk_version: str
+    targets: Targets, check: RowCheck, options: Options, wrk_version: str
 ) -> dict[str, Any]:
-    ratio, best_ratio = ratios(bare, ingest)
+    ratio, best_ratio = ratios(targets.ingest, targets.bare)
+    reference_ratio, reference_best = ratios(targets.reference, targets.bare)
     return {
         "machine": {
             "cpus": os.cpu_count(),
@@ -327,13 +356,16 @@ def json_report(
             "rounds": options.rounds,
             **dataclasses.asdict(options.load),
         },
-        "bare_asgi": _target_json(bare),
-        "errorledger": _target_json(ingest),
+        "bare_asgi": _target_json(targets.bare),
+        "errorledger": _target_json(targets.ingest),
+        "reference": _target_json(targets.reference),
         "ratio": {
             "median": ratio,
             "best": best_ratio,
             "goal": GOAL_RATIO,
             "team_goal": TEAM_GOAL_RATIO,
+            "reference_median": reference_ratio,
+            "reference_best": reference_best,
         },
         "checks": {**dataclasses.asdict(check), "cut_off": check.cut_off, "ok": check.ok},
     }
@@ -373,18 +405,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" {options.warmup} s warm-up, {options.rounds} round(s); {os.cpu_count()} CPUs"
     )
     try:
-        bare, ingest, check = run_benchmark(wrk, options)
+        targets, check = run_benchmark(wrk, options)
     except BenchError as exc:
         progress(f"bench: {exc}")
         return 1
     except KeyboardInterrupt:  # the servers are stopped by now; a traceback would say nothing
         progress("bench: interrupted")
         return 130
-    report = text_report(bare, ingest, check, options.rounds)
+    report = text_report(targets, check, options.rounds)
     if options.as_json:
         # the human report on stderr, so that stdout is one JSON object (for jq, for the docs)
         progress(report)
-        print(json.dumps(json_report(bare, ingest, check, options, version), indent=2))
+        print(json.dumps(json_report(targets, check, options, version), indent=2))
     else:
         print(report)
     return 0 if check.ok else 1

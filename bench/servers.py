@@ -18,6 +18,7 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 BARE_APP = Path(__file__).resolve().parent / "bare_asgi.py"
+REFERENCE_APP = Path(__file__).resolve().parent / "reference_app.py"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
 
@@ -43,6 +44,14 @@ def serve_bare(work: Path) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
     argv = [sys.executable, str(BARE_APP), "--host", HOST, "--port", str(port)]
     return _serving("bare ASGI", argv, port=port, log=work / "bare.log", env=_clean_env())
+
+
+def serve_reference(work: Path) -> contextlib.AbstractContextManager[Server]:
+    """(r): bench/reference_app.py, the minimal durable ingest, on ``work/reference.db``."""
+    port = free_port()
+    argv = [sys.executable, str(REFERENCE_APP), "--host", HOST, "--port", str(port)]
+    argv += ["--database", str(work / "reference.db")]
+    return _serving("reference", argv, port=port, log=work / "reference.log", env=_clean_env())
 
 
 def serve_errorledger(work: Path) -> contextlib.AbstractContextManager[Server]:
