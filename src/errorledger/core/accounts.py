@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import uuid
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from errorledger.core.clock import now_us
 from errorledger.errors import InvalidInput, NotFound
@@ -72,41 +72,19 @@ class Bootstrap:
 
 
 class Accounts:
-    """Administration through a plain transaction per call (the CLI and first start)."""
+    """Administration through a plain transaction per call (the CLI and first start), on a
+    writing engine (``create_database_engine(..., writer=True)``)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def create_project(self, name: str) -> ProjectRecord:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise InvalidInput.single(
-                ("name",), "invalid", "a project name has 1 to 200 characters"
-            )
-        record = ProjectRecord(id=str(uuid.uuid4()), name=name, created_at=now_us())
         with self._engine.begin() as conn:
-            repository.insert_project(conn, record)
-        return record
+            return _insert_project(conn, name)
 
     def create_key(self, project_id: str, *, scopes: list[str] | None = None) -> IssuedKey:
-        issued = IssuedKey(
-            key_id=KEY_ID_PREFIX + secrets.token_hex(8),
-            secret=secrets.token_urlsafe(32),
-            project_id=project_id,
-            scopes=expand_scopes(scopes),
-        )
-        record = KeyRecord(
-            key_id=issued.key_id,
-            project_id=project_id,
-            secret_hash=hash_secret(issued.secret),
-            scopes=issued.scopes,
-            revoked_at=None,
-        )
         with self._engine.begin() as conn:
-            if repository.get_project(conn, project_id) is None:
-                raise NotFound("Project")
-            repository.insert_key(conn, record, created_at=now_us())
-        return issued
+            return _insert_key(conn, project_id, scopes)
 
     def revoke_key(self, key_id: str) -> bool:
         """Revoke at once; False when it was revoked already. Unknown keys raise NotFound."""
@@ -118,26 +96,64 @@ class Accounts:
             return False
 
     def create_integration(self, project_id: str, name: str) -> IntegrationRecord:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise InvalidInput.single(
-                ("name",), "invalid", "an integration name has 1 to 200 characters"
-            )
-        created_at = now_us()
         with self._engine.begin() as conn:
-            if repository.get_project(conn, project_id) is None:
-                raise NotFound("Project")
-            integration_id = repository.insert_integration(
-                conn, project_id=project_id, name=name, created_at=created_at
-            )
-        return IntegrationRecord(integration_id, project_id, name, created_at)
+            return _insert_integration(conn, project_id, name)
 
     def bootstrap(self) -> Bootstrap | None:
-        """On an empty database: a default project, integration and admin key."""
-        with self._engine.connect() as conn:
+        """On an empty database: a default project, integration and admin key.
+
+        One transaction that first takes the accounts lock: two servers started at once on
+        an empty database make one default project between them, not one each.
+        """
+        with self._engine.begin() as conn:
+            repository.lock_accounts(conn)
             if repository.has_projects(conn):
                 return None
-        project = self.create_project("default")
-        integration = self.create_integration(project.id, "default")
-        key = self.create_key(project.id, scopes=["admin"])
+            project = _insert_project(conn, "default")
+            integration = _insert_integration(conn, project.id, "default")
+            key = _insert_key(conn, project.id, ["admin"])
         return Bootstrap(project, integration, key)
+
+
+def _insert_project(conn: Connection, name: str) -> ProjectRecord:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput.single(("name",), "invalid", "a project name has 1 to 200 characters")
+    record = ProjectRecord(id=str(uuid.uuid4()), name=name, created_at=now_us())
+    repository.insert_project(conn, record)
+    return record
+
+
+def _insert_key(conn: Connection, project_id: str, scopes: list[str] | None) -> IssuedKey:
+    issued = IssuedKey(
+        key_id=KEY_ID_PREFIX + secrets.token_hex(8),
+        secret=secrets.token_urlsafe(32),
+        project_id=project_id,
+        scopes=expand_scopes(scopes),
+    )
+    record = KeyRecord(
+        key_id=issued.key_id,
+        project_id=project_id,
+        secret_hash=hash_secret(issued.secret),
+        scopes=issued.scopes,
+        revoked_at=None,
+    )
+    if repository.get_project(conn, project_id) is None:
+        raise NotFound("Project")
+    repository.insert_key(conn, record, created_at=now_us())
+    return issued
+
+
+def _insert_integration(conn: Connection, project_id: str, name: str) -> IntegrationRecord:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput.single(
+            ("name",), "invalid", "an integration name has 1 to 200 characters"
+        )
+    created_at = now_us()
+    if repository.get_project(conn, project_id) is None:
+        raise NotFound("Project")
+    integration_id = repository.insert_integration(
+        conn, project_id=project_id, name=name, created_at=created_at
+    )
+    return IntegrationRecord(integration_id, project_id, name, created_at)

@@ -7,6 +7,7 @@ writer runs them inside its batch transaction, and readers inside a read transac
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -58,6 +59,21 @@ def get_project(conn: Connection, project_id: str) -> ProjectRecord | None:
 
 def has_projects(conn: Connection) -> bool:
     return bool(conn.execute(select(exists().select_from(projects))).scalar())
+
+
+# The first start reads (any project yet?) before it writes; PostgreSQL has no lock for
+# "the accounts" to take, so an advisory one stands for it.
+_ACCOUNTS_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"errorledger accounts").digest()[:8], "big", signed=True
+)
+
+
+def lock_accounts(conn: Connection) -> None:
+    """Hold, until the transaction ends, the lock that serializes the first start. On
+    SQLite the writing engine's ``BEGIN IMMEDIATE`` already holds the database's write
+    lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_ACCOUNTS_LOCK_KEY)))
 
 
 # keys and access tokens ------------------------------------------------------------------------
