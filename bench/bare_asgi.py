@@ -60,17 +60,14 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
-    args = parser.parse_args()
-    # The same options errorledger's `serve` passes to uvicorn.run (src/errorledger/cli/serve.py),
-    # with loop and http spelled out: "auto" picks uvloop and httptools when they are installed.
+def serve(asgi_app: Any, *, host: str, port: int) -> None:
+    """Serve ``asgi_app`` with the options errorledger's ``serve`` passes to uvicorn.run
+    (src/errorledger/cli/serve.py), loop and http spelled out: "auto" picks uvloop and
+    httptools when they are installed. bench/reference_app.py is served the same way."""
     uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
+        asgi_app,
+        host=host,
+        port=port,
         loop="uvloop",
         http="httptools",
         workers=1,
@@ -78,6 +75,14 @@ def main() -> None:
         access_log=False,
         server_header=False,
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args()
+    serve(app, host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ import datetime
 import sqlite3
 
 import msgspec
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from bare_asgi import serve
 
 
 class LogCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -122,17 +123,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8002)
     parser.add_argument("--database", required=True)
     args = parser.parse_args()
-    uvicorn.run(
-        create_app(args.database),
-        host=args.host,
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        workers=1,
-        log_level="info",
-        access_log=False,
-        server_header=False,
-    )
+    serve(create_app(args.database), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":
