@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import base64
 import itertools
-import os
 import sys
 import tempfile
 import time
@@ -190,10 +189,9 @@ async def lane_figures(data_dir: str, count: int, repeats: int) -> tuple[dict[st
 
 
 def _settings(data_dir: str) -> Settings:
-    os.environ["ERRORLEDGER_DATA_DIR"] = data_dir
-    # the limiter still counts every request, but must not refuse any here
-    os.environ["ERRORLEDGER_WRITE_RATE_LIMIT"] = "1000000000/second"
-    return Settings.from_env()
+    # the defaults, in a fresh directory; the limiter still counts every request, but must
+    # not refuse any here
+    return Settings(data_dir=Path(data_dir), write_rate_limit="1000000000/second")
 
 
 async def measure(count: int, repeats: int) -> tuple[float, dict[str, float], Caller]:
