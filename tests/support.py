@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -11,9 +12,11 @@ import jsonschema
 import yaml
 
 from errorledger.core.accounts import Accounts, IssuedKey
+from errorledger.core.clock import to_us
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine
+from errorledger.tlog.leaf import content_digest, leaf_data
 
 # A copy of shared/seeds/000_integration_logs.openapi.yaml, so the suite runs from any clone.
 OPENAPI_000 = Path(__file__).parent / "data" / "seed_000_integration_logs.openapi.yaml"
@@ -79,6 +82,32 @@ def create_tenant(
     finally:
         engine.dispose()
     return Tenant(project.id, integration.id, key)
+
+
+def scoped_bearer(settings: Settings, tenant: Tenant, *scopes: str) -> dict[str, str]:
+    """A bearer header for another key of ``tenant``'s project, with only ``scopes``."""
+    engine = create_database_engine(settings.database_url, writer=True)
+    try:
+        key = Accounts(engine).create_key(tenant.project_id, scopes=list(scopes))
+    finally:
+        engine.dispose()
+    return {"Authorization": f"Bearer {key.token}"}
+
+
+def entry_leaf_data(project_id: str, entry: dict[str, Any]) -> bytes:
+    """The leaf data of a native API entry, recomputed from its content and identity; its
+    ``content_sha256`` must be its content's digest."""
+    digest = content_digest(entry["content"])
+    assert digest == entry["content_sha256"], entry
+    received = datetime.strptime(entry["received_at"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    return leaf_data(
+        kind=entry["kind"],
+        entry_id=entry["id"],
+        project=project_id,
+        source=entry["source"],
+        received_at=to_us(received),
+        content_sha256=digest,
+    )
 
 
 def seed_schema(name: str) -> dict[str, Any]:

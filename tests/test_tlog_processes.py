@@ -17,7 +17,6 @@ import dataclasses
 import itertools
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,16 @@ import httpx
 import psycopg
 import pytest
 
-from errorledger.core.clock import to_us
 from errorledger.settings import Settings
 from errorledger.storage import repository
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.records import CheckpointRecord
 from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
 from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
 from errorledger.tlog.note import Verifier
 from errorledger.tlog.verify import verify_consistency, verify_inclusion
 from tests.serverproc import ServerPool, ServerProcess, server_pool
-from tests.support import SEED_EXAMPLE, Tenant, create_tenant
+from tests.support import SEED_EXAMPLE, Tenant, create_tenant, entry_leaf_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -173,18 +170,7 @@ def all_entries(server: ServerProcess, tenant: Tenant) -> list[dict[str, Any]]:
 
 
 def recomputed_leaf_hash(project_id: str, entry: dict[str, Any]) -> bytes:
-    digest = content_digest(entry["content"])
-    assert digest == entry["content_sha256"], entry
-    received = datetime.strptime(entry["received_at"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    data = leaf_data(
-        kind=entry["kind"],
-        entry_id=entry["id"],
-        project=project_id,
-        source=entry["source"],
-        received_at=to_us(received),
-        content_sha256=digest,
-    )
-    return leaf_hash(data)
+    return leaf_hash(entry_leaf_data(project_id, entry))
 
 
 def fetch(server: ServerProcess, tenant: Tenant, path: str, **params: Any) -> httpx.Response:

@@ -15,12 +15,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from errorledger.app import create_app
-from errorledger.core.accounts import Accounts
 from errorledger.errors import StorageUnavailable
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.storage.database import create_database_engine
-from tests.support import Tenant
+from tests.support import Tenant, scoped_bearer
 
 LEAK = "secret internal detail"
 TOO_LARGE = b"x" * (2 << 20)  # over the default 1 MiB body limit
@@ -61,13 +59,7 @@ class Ctx:
         self.monkeypatch.setattr(self.runtime.writer, "append", down)
 
     def key(self, *scopes: str) -> dict[str, str]:
-        """A bearer header for another key of the tenant's project, with only ``scopes``."""
-        engine = create_database_engine(self.settings.database_url, writer=True)
-        try:
-            key = Accounts(engine).create_key(self.tenant.project_id, scopes=list(scopes))
-        finally:
-            engine.dispose()
-        return {"Authorization": f"Bearer {key.token}"}
+        return scoped_bearer(self.settings, self.tenant, *scopes)
 
 
 Trigger = Callable[[Ctx], Any]

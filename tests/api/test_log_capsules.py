@@ -17,13 +17,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from starlette.testclient import TestClient
 
 from errorledger.app import create_app
-from errorledger.core.accounts import Accounts
 from errorledger.errors import StorageUnavailable
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.storage.database import create_database_engine
 from errorledger.tlog.hashing import leaf_hash
-from tests.support import BAD_KEYSET_QUERIES, Tenant, keyset_pages
+from tests.support import BAD_KEYSET_QUERIES, Tenant, keyset_pages, scoped_bearer
 from tests.tsa.support import (
     assert_not_verified,
     assert_verified,
@@ -369,12 +367,7 @@ class Ctx:
         return self.client.post(capsules_url(self.tenant), **kwargs)
 
     def key(self, *scopes: str) -> dict[str, str]:
-        engine = create_database_engine(self.settings.database_url, writer=True)
-        try:
-            key = Accounts(engine).create_key(self.tenant.project_id, scopes=list(scopes))
-        finally:
-            engine.dispose()
-        return {"Authorization": f"Bearer {key.token}"}
+        return scoped_bearer(self.settings, self.tenant, *scopes)
 
     def broken(self, exc: Exception, target: object, name: str) -> "Ctx":
         async def fail(*_args: object, **_kwargs: object) -> Any:

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +21,16 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from starlette.testclient import TestClient
 
 from errorledger.core.authn import Principal
-from errorledger.core.clock import to_us
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
 from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
 from errorledger.tlog.note import Verifier
 from errorledger.tlog.stored import MemoryHashStore, stored_root
 from errorledger.tlog.tiles import Tile, entry_bundle, tile_bytes, tiles_for_size
 from errorledger.tlog.verify import verify_consistency, verify_inclusion
-from tests.support import SEED_EXAMPLE, Tenant
+from tests.support import SEED_EXAMPLE, Tenant, entry_leaf_data
 
 OPENSSL = shutil.which("openssl")
 PAGE_SIZE = 100
@@ -129,27 +126,12 @@ def entries_by_leaf(client: TestClient, tenant: Tenant) -> list[dict[str, Any]]:
     return sorted(found, key=lambda e: e["leaf_index"])
 
 
-def expected_leaf(project_id: str, entry: dict[str, Any]) -> bytes:
-    """The leaf data of a native API entry, from its content and identity."""
-    digest = content_digest(entry["content"])
-    assert digest == entry["content_sha256"], entry
-    received = datetime.strptime(entry["received_at"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    return leaf_data(
-        kind=entry["kind"],
-        entry_id=entry["id"],
-        project=project_id,
-        source=entry["source"],
-        received_at=to_us(received),
-        content_sha256=digest,
-    )
-
-
 def leaves(client: TestClient, tenant: Tenant) -> list[bytes]:
     """The leaf data of every entry, in leaf order, after checking the indices are dense and
     each stored leaf hash is that of the recomputed leaf."""
     entries = entries_by_leaf(client, tenant)
     assert [e["leaf_index"] for e in entries] == list(range(len(entries)))
-    data = [expected_leaf(tenant.project_id, e) for e in entries]
+    data = [entry_leaf_data(tenant.project_id, e) for e in entries]
     for entry, leaf in zip(entries, data, strict=True):
         assert base64.b64decode(entry["leaf_hash"]) == leaf_hash(leaf), entry
     return data
