@@ -1,5 +1,7 @@
 # The same commands locally and in CI (.ci/run calls `make test`).
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/errorledger serve
+	$(BIN)/errorledger serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,6 +32,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ingest_path.py
+	$(BIN)/python bench/large_bodies.py
 	$(BIN)/python bench/tlog_proofs.py
 	$(BIN)/python bench/tsa.py
 	$(BIN)/python bench/ratelimit.py

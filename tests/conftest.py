@@ -26,7 +26,7 @@ from errorledger.app import create_app
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.storage import migrate
-from errorledger.storage.database import create_database_engine
+from errorledger.storage.database import create_database_engine, create_sqlite_file
 from tests.support import Tenant, create_tenant, postgres_schema_url
 
 POSTGRES_URL = os.environ.get(
@@ -87,6 +87,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
     """A writing engine on the test's database, migrated to the newest revision."""
+    create_sqlite_file(settings.database_url)
     engine = create_database_engine(settings.database_url, writer=True)
     migrate.upgrade(engine)
     yield engine

@@ -15,7 +15,7 @@ from errorledger.core.accounts import Accounts, IssuedKey
 from errorledger.core.clock import to_us
 from errorledger.settings import Settings
 from errorledger.storage import migrate
-from errorledger.storage.database import create_database_engine
+from errorledger.storage.database import create_database_engine, create_sqlite_file
 from errorledger.tlog.leaf import content_digest, leaf_data
 
 # A copy of shared/seeds/000_integration_logs.openapi.yaml, so the suite runs from any clone.
@@ -72,6 +72,7 @@ class Tenant:
 def create_tenant(
     settings: Settings, *, name: str = "shop", scopes: list[str] | None = None
 ) -> Tenant:
+    create_sqlite_file(settings.database_url)
     engine = create_database_engine(settings.database_url, writer=True)
     try:
         migrate.upgrade(engine)

@@ -40,6 +40,7 @@ _FAMILIES: list[tuple[str, RequestErrorRenderer]] = [
     ("/v3/projects/", import_logs.render_error),
     ("/v1/", native.render_error),
     ("/v4/applications/", log_capsules.render_error),
+    ("/oauth2/", lambda _request, exc: oauth.render_error(exc)),
 ]
 
 

@@ -3,7 +3,8 @@
     ErrorledgerError
      ├── ConfigurationError       a setting or key file is unusable (start-up only)
      ├── InvalidInput             a request body, path or query failed validation
-     │    └── PayloadTooLarge     the body is over ERRORLEDGER_MAX_BODY_BYTES
+     │    ├── PayloadTooLarge     the body is over ERRORLEDGER_MAX_BODY_BYTES
+     │    └── Unstorable          the database refused a value validation let through
      ├── AuthenticationFailed     no credentials, unknown or revoked key, wrong secret
      ├── PermissionDenied         the key lacks the scope the operation needs
      ├── NotFound                 no such resource in the caller's project
@@ -60,6 +61,17 @@ class PayloadTooLarge(InvalidInput):
             [FieldError(("body",), "payload_too_large", f"The body is larger than {limit} bytes.")]
         )
         self.limit = limit
+
+
+class Unstorable(InvalidInput):
+    """A value that passed validation but that the database cannot hold or compare (out of
+    range, too long, NUL): a 400, since sending it again cannot succeed (a 503 would tell
+    the client to retry forever). ``where`` is ``body`` or ``query``."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            [FieldError((where,), "unstorable", "A value is out of what the database can hold.")]
+        )
 
 
 class AuthenticationFailed(ErrorledgerError):

@@ -1,5 +1,5 @@
-"""Secret files: written whole, mode 0600 from the moment they exist, durable; and a lock so
-processes starting at once agree on one key."""
+"""Secret files: written whole, mode 0600 from the moment they exist, durable; private
+directories; and a lock so processes starting at once agree on one key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,3 +46,25 @@ def locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def make_private_directory(path: Path) -> None:
+    """``path`` as a directory only its owner can enter (0700), made if missing.
+
+    An existing directory of ours that others can read is tightened; one that is not ours,
+    or is shared on purpose (the sticky bit, as /tmp has), is left as it is.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077 and not info.st_mode & stat.S_ISVTX:
+        path.chmod(0o700)
+
+
+def make_private_file(path: Path) -> None:
+    """``path`` as a file only its owner can read and write (0600), made empty if missing;
+    an existing one of ours that others can read is tightened."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        path.chmod(0o600)

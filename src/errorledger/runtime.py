@@ -13,28 +13,44 @@ from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.transparency import Transparency
+from errorledger.keyfiles import make_private_directory
 from errorledger.keyring import load_keyring
 from errorledger.settings import Settings
 from errorledger.storage import migrate
-from errorledger.storage.database import create_database_engine
+from errorledger.storage.database import create_database_engine, create_sqlite_file, sqlite_file
 from errorledger.storage.writer import create_writer
 
 log = logging.getLogger(__name__)
 
 
+def prepare_files(settings: Settings) -> None:
+    """The data directory and the SQLite database file (when SQLite is used), made private
+    to the user that runs the service: 0700 and 0600, tightened if they were not."""
+    database = sqlite_file(settings.database_url)
+    in_data_dir = [settings.keys_path, *([database] if database else [])]
+    if any(path.absolute().is_relative_to(settings.data_dir.absolute()) for path in in_data_dir):
+        make_private_directory(settings.data_dir)
+    create_sqlite_file(settings.database_url)
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        prepare_files(settings)
         self.read_engine: Engine = create_database_engine(settings.database_url)
         self.write_engine: Engine = create_database_engine(settings.database_url, writer=True)
         self.writer = create_writer(self.write_engine, max_batch=settings.write_batch_max)
-        self.authenticator = Authenticator(
-            self.read_engine, self.writer, token_ttl_seconds=settings.oauth_token_ttl_seconds
-        )
         self.limiter = RateLimiter(
             write=settings.write_rate_limit,
             read=settings.read_rate_limit,
+            token=settings.token_rate_limit,
             storage_uri=settings.rate_limit_storage,
+        )
+        self.authenticator = Authenticator(
+            self.read_engine,
+            self.writer,
+            self.limiter,
+            token_ttl_seconds=settings.oauth_token_ttl_seconds,
         )
         self.ingestor = Ingestor(self.writer, self.limiter, redaction=settings.redact)
         self.entries = EntryQuery(self.read_engine, self.limiter)

@@ -83,6 +83,7 @@ class Settings:
     access_log: bool = False
     write_rate_limit: str = "1000/second"
     read_rate_limit: str = "1000/second"
+    token_rate_limit: str = "10/second"  # noqa: S105  (a rate, not a secret)
     rate_limit_storage: str = "memory://"
     log_origin: str = "errorledger"
     keys_dir: Path | None = None
@@ -132,6 +133,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "access_log": _parse_bool,
     "write_rate_limit": _parse_rate_limit,
     "read_rate_limit": _parse_rate_limit,
+    "token_rate_limit": _parse_rate_limit,
     "rate_limit_storage": _parse_storage_uri,
     "log_origin": _parse_origin,
     "keys_dir": Path,

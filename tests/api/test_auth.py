@@ -1,15 +1,21 @@
 """Basic, Bearer and OAuth2 client credentials; scopes; revocation; tenant isolation."""
 
 import base64
+import dataclasses
+import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
+from errorledger.app import create_app
 from errorledger.core.accounts import Accounts
 from errorledger.settings import Settings
+from errorledger.storage import repository
 from errorledger.storage.database import create_database_engine
+from errorledger.storage.tables import access_tokens
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
 
 
@@ -161,3 +167,72 @@ def test_secrets_are_stored_only_as_hashes(tenant: Tenant, settings: Settings) -
     engine.dispose()
     assert tenant.key.key_id in dump
     assert tenant.key.secret not in dump
+
+
+def token_form(tenant: Tenant) -> dict[str, str]:
+    return {
+        "grant_type": "client_credentials",
+        "client_id": tenant.key.key_id,
+        "client_secret": tenant.key.secret,
+    }
+
+
+def test_oauth2_issues_nothing_for_a_key_revoked_by_another_process(
+    client: TestClient, tenant: Tenant, admin: Accounts
+) -> None:
+    assert client.post("/oauth2/token", data=token_form(tenant)).status_code == 200  # cached
+    admin.revoke_key(tenant.key.key_id)  # as the CLI does: this process's cache is not told
+    response = client.post("/oauth2/token", data=token_form(tenant))
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_oauth2_tokens_are_rate_limited_per_key(
+    client: TestClient, tenant: Tenant, settings: Settings, tmp_path: Any
+) -> None:
+    limited = dataclasses.replace(settings, token_rate_limit="2/minute")
+    with TestClient(create_app(limited), raise_server_exceptions=False) as own:
+        for _ in range(2):
+            assert own.post("/oauth2/token", data=token_form(tenant)).status_code == 200
+        refused = own.post("/oauth2/token", data=token_form(tenant))
+        wrong = own.post("/oauth2/token", data={**token_form(tenant), "client_secret": "no"})
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "slow_down"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["cache-control"] == "no-store"
+    assert wrong.status_code == 401  # a wrong secret neither counts nor is told the limit
+
+
+def test_oauth2_deletes_expired_tokens_as_it_issues(
+    client: TestClient, tenant: Tenant, settings: Settings
+) -> None:
+    engine = create_database_engine(settings.database_url, writer=True)
+    with engine.begin() as conn:
+        for n in range(3):
+            repository.insert_access_token(
+                conn, token_hash=bytes([n]) * 32, key_id=tenant.key.key_id, expires_at=1
+            )
+    assert client.post("/oauth2/token", data=token_form(tenant)).status_code == 200
+    with engine.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(access_tokens)).scalar_one()
+    engine.dispose()
+    assert left == 1  # the token just issued
+
+
+def test_oauth2_client_mistakes_are_not_logged_as_crashes(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="errorledger"):
+        for form in ({"grant_type": "password"}, {}, {"grant_type": "client_credentials"}):
+            assert client.post("/oauth2/token", data=form).status_code in {400, 401}
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+def test_oauth2_answers_other_methods_in_its_own_format(client: TestClient) -> None:
+    response = client.get("/oauth2/token")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "This method is not allowed here.",
+    }

@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.support import Tenant
@@ -171,11 +172,14 @@ def test_an_api_reference_without_logs_is_not_found(client: TestClient, tenant: 
     for url in (
         logs_url(tenant, "never-used"),
         logs_url(tenant, "never-used") + "?page=2",
-        logs_url(tenant, "r" * 201),
     ):
         response = client.get(url, headers=tenant.bearer)
         assert response.status_code == 404, url
         assert problem_fields(response) == [None]
+    # Past the end of one that exists, at any distance: an empty page.
+    far = client.get(logs_url(tenant) + "?page=9223372036854775807", headers=tenant.bearer)
+    assert far.status_code == 200
+    assert far.json()["data"] == []
 
 
 def test_bad_paging_parameters_are_a_400(client: TestClient, tenant: Tenant) -> None:
@@ -188,10 +192,23 @@ def test_bad_paging_parameters_are_a_400(client: TestClient, tenant: Tenant) -> 
         ("page_size=0", "query.page_size"),
         ("page_size=101", "query.page_size"),
         ("page_size=2.5", "query.page_size"),
+        ("page=" + "9" * 5000, "query.page"),
+        ("page=9223372036854775808", "query.page"),
     ):
         response = client.get(f"{logs_url(tenant)}?{query}", headers=tenant.bearer)
         assert response.status_code == 400, query
         assert problem_fields(response) == [field], query
+
+
+@pytest.mark.parametrize("reference", ["r" * 201, "%00", "a%0Ab", "%7F"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_api_reference_no_column_can_hold_is_a_400(
+    client: TestClient, tenant: Tenant, reference: str, method: str
+) -> None:
+    body = {"json": {}} if method == "POST" else {}
+    response = client.request(method, logs_url(tenant, reference), headers=tenant.bearer, **body)
+    assert response.status_code == 400
+    assert problem_fields(response) == ["path.api_reference_id"]
 
 
 INVALID_REPORTS: list[tuple[Any, set[str]]] = [

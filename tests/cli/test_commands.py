@@ -14,7 +14,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"ERRORLEDGER_DATA_DIR": str(tmp_path), "ERRORLEDGER_DATABASE_URL": database_url}
+    """The settings of a database that ``db upgrade`` made, as a new user's first step."""
+    env = {"ERRORLEDGER_DATA_DIR": str(tmp_path), "ERRORLEDGER_DATABASE_URL": database_url}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    return env
 
 
 def run_json(env: dict[str, str], *args: str) -> dict[str, object]:
@@ -91,3 +94,74 @@ def test_an_unreachable_database_is_reported(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "cannot open the database" in result.stderr
+
+
+def test_lists_show_what_exists_and_never_a_secret(env: dict[str, str]) -> None:
+    assert run_json(env, "projects", "list") == {"projects": []}
+    project = run_json(env, "projects", "create", "acme")
+    key = run_json(env, "keys", "create", "--project", str(project["id"]), "--scope", "ingest")
+    integration = run_json(
+        env, "integrations", "create", "--project", str(project["id"]), "--name", "shopify"
+    )
+    run_json(env, "keys", "revoke", str(key["key_id"]))
+    [listed_project] = run_json(env, "projects", "list")["projects"]  # type: ignore[misc]
+    assert {k: listed_project[k] for k in ("id", "name")} == project
+    keys = run_json(env, "keys", "list", "--project", str(project["id"]))
+    [listed_key] = keys["keys"]  # type: ignore[misc]
+    assert listed_key["key_id"] == key["key_id"]
+    assert listed_key["scopes"] == ["ingest"]
+    assert listed_key["revoked_at"] is not None
+    assert str(key["secret"]) not in json.dumps(keys)
+    integrations = run_json(env, "integrations", "list", "--project", str(project["id"]))
+    assert [i["id"] for i in integrations["integrations"]] == [integration["id"]]  # type: ignore[index, union-attr]
+    table = runner.invoke(app, ["keys", "list", "--project", str(project["id"])], env=env)
+    assert table.exit_code == 0
+    assert str(key["key_id"]) in table.stdout
+    assert str(key["secret"]) not in table.stdout
+
+
+@pytest.mark.parametrize("command", [["keys", "list"], ["integrations", "list"]])
+def test_listing_another_projects_things_needs_a_real_project(
+    env: dict[str, str], command: list[str]
+) -> None:
+    result = runner.invoke(app, [*command, "--project", "nope"], env=env)
+    assert result.exit_code == 1
+    assert "no such project" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["projects", "list"], ["projects", "create", "x"], ["keys", "revoke", "elk_0000000000000000"]],
+)
+def test_commands_do_not_create_a_database_where_there_is_none(
+    tmp_path: Path, command: list[str]
+) -> None:
+    data_dir = tmp_path / "elsewhere"
+    result = runner.invoke(app, command, env={"ERRORLEDGER_DATA_DIR": str(data_dir)})
+    assert result.exit_code == 1
+    assert str(data_dir / "errorledger.db") in result.stderr.replace("\n", "")
+    assert "ERRORLEDGER_DATA_DIR" in result.stderr
+    assert not data_dir.exists()
+
+
+def test_commands_refuse_a_postgres_database_that_holds_no_errorledger(
+    postgres_schema: str,
+) -> None:
+    result = runner.invoke(
+        app, ["projects", "list"], env={"ERRORLEDGER_DATABASE_URL": postgres_schema}
+    )
+    assert result.exit_code == 1
+    assert "holds no errorledger database" in result.stderr
+    upgraded = runner.invoke(
+        app, ["db", "upgrade"], env={"ERRORLEDGER_DATABASE_URL": postgres_schema}
+    )
+    assert upgraded.exit_code == 0
+
+
+def test_help_shows_flags_without_a_value(tmp_path: Path) -> None:
+    for command in (["keys", "create"], ["projects", "list"], ["serve"], ["verify"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "--json <bool>" not in result.stdout
+        assert "<bool>" not in result.stdout
+        assert "--help" in result.stdout

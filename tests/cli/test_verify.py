@@ -591,7 +591,7 @@ def doc_script(*, env_line: str, old: int, capsules: bool) -> tuple[str, str]:
         r"^export URL=\S+ PROJECT=\S+ ERRORLEDGER_TOKEN=\S+$", env_line, script, flags=re.M
     )
     assert replaced == 1
-    script, replaced = re.subn(r"^OLD=\d+$", f"OLD={old}", script, flags=re.M)
+    script, replaced = re.subn(r"^OLD=.*$", f"OLD={old}", script, flags=re.M)
     assert replaced == 1
     return script, go
 
@@ -647,6 +647,7 @@ def test_the_transparency_doc_runs(site: Site, tmp_path: Path) -> None:
     assert "leaf 303 is in the tree of size 304" in out
     assert "the tree of size 304 extends the tree of size 4" in out
     assert "bundle entry 0 is leaf 0" in out
+    assert "sha256sum of its canonical content is its content_sha256" in out
     assert "tile hash 0 is SHA-256(0x00 ‖ leaf 0)" in out
 
 

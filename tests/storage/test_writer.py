@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine
 
-from errorledger.errors import AuthenticationFailed, NotFound, StorageUnavailable
+from errorledger.errors import (
+    AuthenticationFailed,
+    NotFound,
+    StorageUnavailable,
+    Unstorable,
+)
 from errorledger.settings import Settings
 from errorledger.storage import repository
 from errorledger.storage import writer as writer_module
@@ -180,3 +185,33 @@ def test_sqlite_checkpoints_the_wal_into_the_database_file(
     asyncio.run(one_batch_each())
     assert database.stat().st_size > before  # pages reached the database file itself
     assert count(engine, shop.project_id) == 6
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"status_code": 2**70}, id="a number out of the column's range"),
+        pytest.param({"source": "s" * 300}, id="a string longer than its column"),
+    ],
+)
+def test_a_value_the_database_refuses_is_a_400_not_a_retry(
+    writer: Writer, engine: Engine, shop: Tenant, change: dict[str, Any]
+) -> None:
+    # Validation refuses these at the door; this is the net under it. A 503 would tell the
+    # client to send the same thing again, forever.
+    refused = pending(shop, 1)
+    refused.row.update(change)
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(
+            writer.append(refused), writer.append(pending(shop, 2)), return_exceptions=True
+        )
+
+    failure, stored = asyncio.run(main())
+    if engine.dialect.name == "sqlite" and "source" in change:
+        assert isinstance(failure, int)  # SQLite does not hold text to its declared length
+        return
+    assert isinstance(failure, Unstorable)
+    assert not isinstance(failure, StorageUnavailable)
+    assert isinstance(stored, int)
+    assert count(engine, shop.project_id) == 1

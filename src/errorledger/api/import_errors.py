@@ -24,6 +24,7 @@ from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.responses import guarded, json_response
 from errorledger.core.clock import rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.core.offload import run_sized
 from errorledger.errors import FieldError, InvalidInput, NotFound
 from errorledger.storage.records import EntryRecord
 
@@ -99,8 +100,12 @@ async def create(request: Request) -> Response:
     principal = await authenticate(request, rt.authenticator)
     source = _source(request)
     raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
-    event = parse_event(parse_json(raw, max_depth=rt.settings.max_json_depth))
-    draft = EntryDraft(kind=KIND, source=source, content=event, message=event["error"])
+    event = await run_sized(
+        len(raw), lambda: parse_event(parse_json(raw, max_depth=rt.settings.max_json_depth))
+    )
+    draft = EntryDraft(
+        kind=KIND, source=source, content=event, message=event["error"], size=len(raw)
+    )
     entry = await rt.ingestor.append(principal, draft)
     return json_response(render_record(entry), status=201)
 

@@ -8,6 +8,7 @@ Errors are RFC 7807 problem details with the seed's ``trace_id`` and ``errors`` 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -17,12 +18,14 @@ from starlette.routing import Route
 
 from errorledger.api.body import parse_json, read_body
 from errorledger.api.context import project_caller
+from errorledger.api.params import MAX_INT64, integer
 from errorledger.api.problem import problem_renderer
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.core.authn import Principal
 from errorledger.core.clock import rfc3339_z
 from errorledger.core.import_logs import ImportReport
+from errorledger.core.offload import run_sized
 from errorledger.errors import FieldError, InvalidInput, NotFound
 from errorledger.runtime import Runtime
 from errorledger.storage.records import ImportLogMessage, ImportLogRecord
@@ -37,6 +40,8 @@ STATUSES = (
     "Cancelled",
 )
 MAX_PAGE_SIZE = 100
+MAX_REFERENCE_LENGTH = 200  # import_logs.api_reference_id
+MAX_CODE_LENGTH = 200  # import_log_messages.code
 _MESSAGE_FIELDS = {"code", "message", "path", "details"}
 
 render_error = problem_renderer("https://developer.document360.com/errors")
@@ -71,9 +76,19 @@ async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
     reference id."""
     rt, principal = await project_caller(request)
     api_reference_id: str = request.path_params["api_reference_id"]
-    if len(api_reference_id) > 200:
-        raise NotFound("API reference")
+    if len(api_reference_id) > MAX_REFERENCE_LENGTH or _has_control(api_reference_id):
+        raise InvalidInput.single(
+            ("path", "api_reference_id"),
+            "invalid",
+            f"An API reference id is 1 to {MAX_REFERENCE_LENGTH} characters, none of them"
+            " control characters",
+        )
     return rt, principal, api_reference_id
+
+
+def _has_control(text: str) -> bool:
+    """C0 controls and DEL: NUL cannot be stored, and none belongs in an identifier."""
+    return not text.isprintable() and any(c < " " or c == "\x7f" for c in text)
 
 
 def _log_id(request: Request) -> str:
@@ -110,11 +125,21 @@ def _parse_messages(value: Any, name: str, errors: list[FieldError]) -> list[Imp
         for field in ("code", "message"):
             if not isinstance(item.get(field), str) or not item[field]:
                 problems.append(FieldError((*at, field), "invalid", "A non-empty string"))
+        code = item.get("code")
+        if isinstance(code, str) and len(code) > MAX_CODE_LENGTH:
+            problems.append(
+                FieldError((*at, "code"), "invalid", f"At most {MAX_CODE_LENGTH} characters")
+            )
         path = item.get("path")
         if not isinstance(path, str) or not _is_json_pointer(path):
             problems.append(
                 FieldError((*at, "path"), "invalid", "A JSON pointer (RFC 6901) is required")
             )
+        problems += [
+            FieldError((*at, field), "invalid", "Must not contain NUL (U+0000)")
+            for field in ("code", "message", "path")
+            if isinstance(item.get(field), str) and "\x00" in item[field]
+        ]
         details = item.get("details")
         if details is not None and not isinstance(details, dict):
             problems.append(FieldError((*at, "details"), "invalid", "Input should be an object"))
@@ -149,19 +174,20 @@ def parse_report(body: Any, *, creating: bool) -> ImportReport:
     return report
 
 
-def _positive(request: Request, name: str, default: int, maximum: int | None = None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw)):
-        return int(raw)
-    bound = f"from 1 to {maximum}" if maximum else "of at least 1"
-    raise InvalidInput.single(("query", name), "invalid", f"{name} is a whole number {bound}.")
+def _positive(request: Request, name: str, default: int, maximum: int = MAX_INT64) -> int:
+    found = integer(request, name, minimum=1, maximum=maximum)
+    return default if found is None else found
 
 
 async def _report(request: Request, rt: Runtime, *, creating: bool) -> ImportReport:
     raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
-    return parse_report(parse_json(raw, max_depth=rt.settings.max_json_depth), creating=creating)
+    report = await run_sized(
+        len(raw),
+        lambda: parse_report(
+            parse_json(raw, max_depth=rt.settings.max_json_depth), creating=creating
+        ),
+    )
+    return dataclasses.replace(report, size=len(raw))
 
 
 @guarded_with_request(render_error)

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from errorledger.api.body import parse_json
-from errorledger.core.clock import isoformat_us, now_us, to_us
+from errorledger.core.clock import in_range, isoformat_us, now_us, to_us
 from errorledger.errors import FieldError, InvalidInput
 
 Location = tuple[str | int, ...]
@@ -85,7 +85,9 @@ def _check_message(value: Any, name: str, parts: dict[str, tuple[type, ...]]) ->
 
 
 def _parse_created_at(value: str) -> datetime:
-    """A date-time with its offset (UTC when it has none); ``InvalidInput`` when it is not."""
+    """A date-time with its offset (UTC when it has none), whose instant lies in the years
+    0001 to 9999 in UTC (``9999-12-31T23:59:59-01:00`` does not); ``InvalidInput`` when it
+    is not."""
     moment = None
     if len(value) >= 16 and value[10] in "Tt ":
         with contextlib.suppress(ValueError):
@@ -94,7 +96,14 @@ def _parse_created_at(value: str) -> datetime:
         raise InvalidInput.single(
             ("body", "created_at"), "invalid", "Input should be a valid RFC 3339 date-time"
         )
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not in_range(to_us(moment)):
+        raise InvalidInput.single(
+            ("body", "created_at"),
+            "invalid",
+            "Input should be a date-time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
+        )
+    return moment
 
 
 def _is_rfc3339(value: str) -> bool:

@@ -23,6 +23,7 @@ from errorledger.api.integration_log_input import decode_integration_log
 from errorledger.api.params import cursor, next_page_headers, page_size, parse_id, path_id
 from errorledger.api.responses import encode_json, failure_response, guarded, json_response
 from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.core.offload import run_sized
 from errorledger.core.query import Page
 from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
@@ -105,7 +106,9 @@ async def create_log(
     raw = await receive_body(
         receive, content_length=content_length, max_bytes=rt.settings.max_body_bytes
     )
-    content, occurred_at = decode_integration_log(raw, max_depth=rt.settings.max_json_depth)
+    content, occurred_at = await run_sized(
+        len(raw), lambda: decode_integration_log(raw, max_depth=rt.settings.max_json_depth)
+    )
     draft = EntryDraft(
         kind=KIND,
         source=str(source),
@@ -116,6 +119,7 @@ async def create_log(
         url=content["full_url"] or content["base_url"],
         exception_type=content["exception_type"],
         integration_id=source,
+        size=len(raw),
     )
     entry = await rt.ingestor.append(principal, draft)
     return encode_json({"data": render_log(entry)})

@@ -49,8 +49,9 @@ from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.core.authn import Principal
-from errorledger.core.clock import from_us, now_us
+from errorledger.core.clock import now_us, rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.core.offload import run_sized
 from errorledger.errors import FieldError, InvalidInput
 from errorledger.runtime import Runtime
 from errorledger.storage.records import EntryRecord
@@ -78,7 +79,7 @@ _CODES = {
 
 def millis_z(micros: int) -> str:
     """The seed's time format: UTC, milliseconds, ``Z`` (``2024-07-29T15:51:28.071Z``)."""
-    return from_us(micros).strftime("%Y-%m-%dT%H:%M:%S.") + f"{micros // 1000 % 1000:03d}Z"
+    return rfc3339_z(micros, digits=3)
 
 
 def _code(failure: Failure) -> str:
@@ -165,7 +166,9 @@ async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
 async def create(request: Request) -> Response:
     rt, principal, app_env = await _caller(request)
     raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
-    digest = parse_capsule(parse_json(raw, max_depth=rt.settings.max_json_depth))
+    digest = await run_sized(
+        len(raw), lambda: parse_capsule(parse_json(raw, max_depth=rt.settings.max_json_depth))
+    )
     principal.require("ingest")  # before a token is signed for a key that may not store it
     token = rt.keys.tsa.issue(MessageImprint(HashAlgorithm.SHA256, digest))
     capsule = {

@@ -14,7 +14,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from errorledger.api.context import project_caller
-from errorledger.api.params import cursor, integer, next_page_headers, page_size, path_id, timestamp
+from errorledger.api.params import (
+    cursor,
+    integer,
+    next_page_headers,
+    page_size,
+    path_id,
+    text,
+    timestamp,
+)
 from errorledger.api.problem import problem_renderer
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.core.clock import rfc3339_z
@@ -22,8 +30,10 @@ from errorledger.core.entries import EntryKind
 from errorledger.errors import InvalidInput
 from errorledger.storage.records import EntryRecord
 from errorledger.storage.repository import EntryFilter
+from errorledger.tlog.leaf import canonical_json
 
 MAX_QUERY_LENGTH = 200
+MAX_SOURCE_LENGTH = 200  # entries.source
 
 render_error = problem_renderer("/problems")
 
@@ -67,18 +77,16 @@ def _kinds(request: Request) -> list[str] | None:
 
 
 def _filter(request: Request) -> EntryFilter:
-    text = request.query_params.get("q")
-    if text is not None and not 1 <= len(text) <= MAX_QUERY_LENGTH:
-        raise InvalidInput.single(
-            ("query", "q"), "invalid", f"q is 1 to {MAX_QUERY_LENGTH} characters"
-        )
+    source = None
+    if request.query_params.get("source"):  # empty: any source
+        source = text(request, "source", max_length=MAX_SOURCE_LENGTH)
     return EntryFilter(
         kinds=_kinds(request),
-        source=request.query_params.get("source") or None,
+        source=source,
         since=timestamp(request, "since"),
         until=timestamp(request, "until"),
         status_code=integer(request, "status_code", minimum=0, maximum=2**31 - 1),
-        text=text,
+        text=text(request, "q", max_length=MAX_QUERY_LENGTH),
     )
 
 
@@ -102,7 +110,20 @@ async def get_entry(request: Request) -> Response:
     return json_response({"data": render_entry(entry)})
 
 
+@guarded_with_request(render_error)
+async def get_entry_content(request: Request) -> Response:
+    """The canonical bytes of the entry's content: ``content_sha256`` is their SHA-256, so
+    ``curl … | sha256sum`` checks it (docs/transparency.md)."""
+    rt, principal = await project_caller(request)
+    entry_id = path_id(request, "entry_id")
+    entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
+    return Response(canonical_json(entry.content), media_type="application/json")
+
+
 routes = [
     Route("/v1/projects/{project_id}/entries", list_entries, methods=["GET"]),
     Route("/v1/projects/{project_id}/entries/{entry_id}", get_entry, methods=["GET"]),
+    Route(
+        "/v1/projects/{project_id}/entries/{entry_id}/content", get_entry_content, methods=["GET"]
+    ),
 ]

@@ -1,7 +1,8 @@
 """OAuth2 client credentials (RFC 6749 §4.4): ``POST /oauth2/token`` trades a key's
 ``client_id`` (key id) and ``client_secret`` for a short-lived Bearer access token.
 
-Errors follow RFC 6749 §5.2: ``{"error": …, "error_description": …}``.
+Errors follow RFC 6749 §5.2: ``{"error": …, "error_description": …}``, unknown methods and
+rate limits included. Tokens issued per key are limited by ``ERRORLEDGER_TOKEN_RATE_LIMIT``.
 """
 
 from __future__ import annotations
@@ -15,35 +16,43 @@ from starlette.routing import Route
 from errorledger.api.auth import basic_credentials
 from errorledger.api.body import read_body
 from errorledger.api.context import runtime
+from errorledger.api.failures import classify
 from errorledger.api.responses import guarded, json_response
-from errorledger.errors import AuthenticationFailed, InvalidInput, PayloadTooLarge
+from errorledger.errors import AuthenticationFailed, ErrorledgerError
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM_LIMIT = 16 * 1024
+# RFC 6749 §5.2 codes for what is not an OAuth error of its own.
+_ERRORS = {401: "invalid_client", 429: "slow_down", 503: "temporarily_unavailable"}
 
 
-class _OAuthError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
+class OAuthError(ErrorledgerError):
+    """A request RFC 6749 §5.2 names the error of (a client's mistake, logged as such)."""
+
+    def __init__(self, error: str, description: str) -> None:
         super().__init__(description)
-        self.error, self.description, self.status = error, description, status
+        self.error, self.description = error, description
 
 
 def render_error(exc: Exception) -> Response:
     """The one renderer of this endpoint's errors."""
-    headers = dict(_NO_STORE)
-    if isinstance(exc, _OAuthError):
-        error, description, status = exc.error, exc.description, exc.status
-    elif isinstance(exc, AuthenticationFailed):
-        error, description, status = "invalid_client", "Client authentication failed.", 401
-        headers["WWW-Authenticate"] = 'Basic realm="errorledger"'
-    elif isinstance(exc, PayloadTooLarge):
-        error, description, status = "invalid_request", str(exc.errors[0].message), 413
-    elif isinstance(exc, InvalidInput):
-        error, description, status = "invalid_request", str(exc), 400
-    else:
-        error, description, status = "server_error", "An unexpected error occurred.", 500
+    if isinstance(exc, OAuthError):
+        return _answer(400, exc.error, exc.description, {})
+    failure = classify(exc)
+    description = failure.message
+    if isinstance(exc, AuthenticationFailed):
+        description = "Client authentication failed."
+    elif failure.fields:
+        description = "; ".join(field.message for field in failure.fields)
+    error = _ERRORS.get(failure.status, "server_error" if failure.status >= 500 else "")
+    return _answer(failure.status, error or "invalid_request", description, failure.headers)
+
+
+def _answer(status: int, error: str, description: str, headers: dict[str, str]) -> Response:
     return json_response(
-        {"error": error, "error_description": description}, status=status, headers=headers
+        {"error": error, "error_description": description},
+        status=status,
+        headers={**_NO_STORE, **headers},
     )
 
 
@@ -54,11 +63,11 @@ async def token(request: Request) -> Response:
     try:
         form = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw)))
     except (UnicodeDecodeError, ValueError):
-        raise _OAuthError(
+        raise OAuthError(
             "invalid_request", "Send an application/x-www-form-urlencoded body."
         ) from None
     if form.get("grant_type") != "client_credentials":
-        raise _OAuthError(
+        raise OAuthError(
             "unsupported_grant_type" if form.get("grant_type") else "invalid_request",
             "grant_type must be client_credentials.",
         )

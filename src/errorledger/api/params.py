@@ -1,4 +1,9 @@
-"""Path and query parameters, validated into domain errors with their location."""
+"""Path and query parameters, validated into domain errors with their location.
+
+What no column can hold is refused here with a 400, the same on SQLite and PostgreSQL:
+integers beyond 64 bits (before ``int()`` meets a 4,300-digit string) and text with NUL,
+which PostgreSQL cannot compare and SQLite's LIKE reads as the end of the pattern.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,14 @@ from errorledger.core.clock import to_us
 from errorledger.errors import InvalidInput
 
 MAX_ID_DIGITS = 18  # keeps ids inside a signed 64-bit column on every database
+MAX_INT64 = 2**63 - 1
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as an integer when it is 1 to 19 ASCII digits (any 64-bit value), else None."""
+    if 0 < len(raw) <= 19 and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
 
 
 def path_id(request: Request, name: str) -> int:
@@ -24,18 +37,26 @@ def parse_id(raw: str, name: str) -> int:
 
 
 def page_size(request: Request, *, default: int = 25, maximum: int = 100) -> int:
-    raw = request.query_params.get("page_size")
-    if raw is None:
-        return default
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum:
-        return int(raw)
-    raise InvalidInput.single(
-        ("query", "page_size"), "invalid", f"page_size is a whole number from 1 to {maximum}"
-    )
+    found = integer(request, "page_size", minimum=1, maximum=maximum)
+    return default if found is None else found
 
 
 def cursor(request: Request) -> str | None:
     return request.query_params.get("cursor") or None
+
+
+def text(request: Request, name: str, *, max_length: int) -> str | None:
+    """A text parameter of 1 to ``max_length`` characters without NUL; None when absent."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= max_length:
+        raise InvalidInput.single(
+            ("query", name), "invalid", f"{name} is 1 to {max_length} characters"
+        )
+    if "\x00" in raw:
+        raise InvalidInput.single(("query", name), "invalid", f"{name} must not contain NUL")
+    return raw
 
 
 def timestamp(request: Request, name: str) -> int | None:
@@ -56,11 +77,11 @@ def integer(request: Request, name: str, *, minimum: int, maximum: int) -> int |
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum:
-        return int(raw)
-    raise InvalidInput.single(
-        ("query", name), "invalid", f"{name} is a whole number from {minimum} to {maximum}"
-    )
+    value = whole_number(raw)
+    if value is not None and minimum <= value <= maximum:
+        return value
+    bound = f"of at least {minimum}" if maximum == MAX_INT64 else f"from {minimum} to {maximum}"
+    raise InvalidInput.single(("query", name), "invalid", f"{name} is a whole number {bound}")
 
 
 def next_page_headers(request: Request, next_cursor: str | None, size: int) -> dict[str, str]:

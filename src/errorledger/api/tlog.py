@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from errorledger.api.context import project_caller, runtime
 from errorledger.api.native import render_error
-from errorledger.api.params import integer
+from errorledger.api.params import integer, whole_number
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.errors import InvalidInput, NotFound
 from errorledger.tlog.tiles import parse_tile_path
@@ -74,10 +74,10 @@ async def consistency(request: Request) -> Response:
 async def leaf(request: Request) -> Response:
     rt, principal = await project_caller(request)
     raw = request.path_params["leaf_index"]
+    index = whole_number(raw)
     # Canonical decimal only, as tile paths are: one URL per leaf, for caches and mirrors.
-    if not (raw.isascii() and raw.isdigit()) or raw != str(int(raw)) or int(raw) >= _MAX_INDEX:
+    if index is None or raw != str(index) or index >= _MAX_INDEX:
         raise NotFound("Leaf")
-    index = int(raw)
     [data] = await rt.transparency.leaves(principal, index, index + 1)
     return Response(data, media_type="application/json", headers=_IMMUTABLE)
 

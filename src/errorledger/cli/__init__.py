@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # Typer's rich help shows flags as "--json <bool>"
 )
 app.command("serve")(serve.serve)
 app.add_typer(projects.app, name="projects")

@@ -1,13 +1,21 @@
-"""``errorledger integrations create``."""
+"""``errorledger integrations create`` and ``errorledger integrations list``."""
 
 from __future__ import annotations
 
 import typer
 
-from errorledger.cli.output import domain_errors, emit, load_settings, open_database
+from errorledger.cli.output import (
+    domain_errors,
+    emit,
+    emit_list,
+    group,
+    load_settings,
+    open_database,
+)
 from errorledger.core.accounts import Accounts
+from errorledger.core.clock import rfc3339_z
 
-app = typer.Typer(help="Integrations: the connectors whose exception logs a project collects.")
+app = group("Integrations: the connectors whose exception logs a project collects.")
 
 
 @app.command("create")
@@ -24,4 +32,29 @@ def create(
         {"id": integration.id, "project_id": integration.project_id, "name": integration.name},
         as_json=as_json,
         text=f"created integration {integration.name!r} with id {integration.id}",
+    )
+
+
+@app.command("list")
+def list_integrations(
+    project: str = typer.Option(..., "--project", help="The id of the project."),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print one JSON object: {"integrations": […]}.'
+    ),
+) -> None:
+    """List a project's integrations by id."""
+    engine = open_database(load_settings())
+    with domain_errors():
+        integrations = Accounts(engine).integrations(project)
+    rows = [
+        {
+            "id": i.id,
+            "project_id": i.project_id,
+            "name": i.name,
+            "created_at": rfc3339_z(i.created_at, digits=0),
+        }
+        for i in integrations
+    ]
+    emit_list(
+        "integrations", rows, ["id", "name", "created_at"], as_json=as_json, empty="no integrations"
     )

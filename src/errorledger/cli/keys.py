@@ -1,13 +1,21 @@
-"""``errorledger keys create`` and ``errorledger keys revoke``."""
+"""``errorledger keys create``, ``keys list`` and ``keys revoke``."""
 
 from __future__ import annotations
 
 import typer
 
-from errorledger.cli.output import domain_errors, emit, load_settings, open_database
+from errorledger.cli.output import (
+    domain_errors,
+    emit,
+    emit_list,
+    group,
+    load_settings,
+    open_database,
+)
 from errorledger.core.accounts import Accounts
+from errorledger.core.clock import rfc3339_z
 
-app = typer.Typer(help="API keys: key_id and secret for Basic auth, or one token for Bearer.")
+app = group("API keys: key_id and secret for Basic auth, or one token for Bearer.")
 
 
 @app.command("create")
@@ -37,6 +45,31 @@ def create(
             "The secret is shown only now; store it somewhere safe."
         ),
     )
+
+
+@app.command("list")
+def list_keys(
+    project: str = typer.Option(..., "--project", help="The id of the project."),
+    as_json: bool = typer.Option(False, "--json", help='Print one JSON object: {"keys": […]}.'),
+) -> None:
+    """List a project's keys, revoked ones included. Secrets are never shown again."""
+    engine = open_database(load_settings())
+    with domain_errors():
+        keys = Accounts(engine).keys(project)
+    rows = [
+        {
+            "key_id": listed.key.key_id,
+            "project_id": listed.key.project_id,
+            "scopes": sorted(listed.key.scopes),
+            "created_at": rfc3339_z(listed.created_at, digits=0),
+            "revoked_at": None
+            if listed.key.revoked_at is None
+            else rfc3339_z(listed.key.revoked_at, digits=0),
+        }
+        for listed in keys
+    ]
+    columns = ["key_id", "scopes", "created_at", "revoked_at"]
+    emit_list("keys", rows, columns, as_json=as_json, empty="no keys")
 
 
 @app.command("revoke")

@@ -68,7 +68,7 @@ def serve(
 ) -> None:
     """Serve every API. On an empty database, first create a project, integration and key."""
     settings = load_settings()
-    engine = open_database(settings)
+    engine = open_database(settings, create=True)
     with domain_errors():
         boot = Accounts(engine).bootstrap()
         keys = load_keyring(settings.keys_path, log_name=settings.log_origin)

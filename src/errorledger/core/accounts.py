@@ -25,6 +25,20 @@ KEY_ID_PREFIX = "elk_"
 TOKEN_SEPARATOR = "."  # noqa: S105  (a separator, not a secret)
 
 
+KEY_ID_HEX_DIGITS = 16
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_key_id(text: str) -> bool:
+    """Whether ``text`` has the form of the key ids we make (``elk_`` and 16 hex digits):
+    anything else is refused before a lookup, so no stray byte reaches a query."""
+    return (
+        len(text) == len(KEY_ID_PREFIX) + KEY_ID_HEX_DIGITS
+        and text.startswith(KEY_ID_PREFIX)
+        and _HEX.issuperset(text[len(KEY_ID_PREFIX) :])
+    )
+
+
 def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
@@ -65,6 +79,14 @@ class IssuedKey:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ListedKey:
+    """A key as listings show it: what it is and whether it works, not its secret."""
+
+    key: KeyRecord
+    created_at: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Bootstrap:
     project: ProjectRecord
     integration: IntegrationRecord
@@ -90,6 +112,7 @@ class Accounts:
         """Revoke at once; False when it was revoked already. Unknown keys raise NotFound."""
         with self._engine.begin() as conn:
             if repository.revoke_key(conn, key_id, at=now_us()):
+                repository.delete_access_tokens(conn, key_id)  # dead with it; kept no longer
                 return True
             if repository.get_key(conn, key_id) is None:
                 raise NotFound("Key")
@@ -98,6 +121,24 @@ class Accounts:
     def create_integration(self, project_id: str, name: str) -> IntegrationRecord:
         with self._engine.begin() as conn:
             return _insert_integration(conn, project_id, name)
+
+    def projects(self) -> list[ProjectRecord]:
+        with self._engine.connect() as conn:
+            return repository.list_projects(conn)
+
+    def keys(self, project_id: str) -> list[ListedKey]:
+        """The project's keys, revoked ones included, never their secrets."""
+        with self._engine.connect() as conn:
+            _require_project(conn, project_id)
+            return [
+                ListedKey(key, created_at)
+                for key, created_at in repository.list_keys(conn, project_id)
+            ]
+
+    def integrations(self, project_id: str) -> list[IntegrationRecord]:
+        with self._engine.connect() as conn:
+            _require_project(conn, project_id)
+            return repository.list_integrations(conn, project_id)
 
     def bootstrap(self) -> Bootstrap | None:
         """On an empty database: a default project, integration and admin key.
@@ -126,7 +167,7 @@ def _insert_project(conn: Connection, name: str) -> ProjectRecord:
 
 def _insert_key(conn: Connection, project_id: str, scopes: list[str] | None) -> IssuedKey:
     issued = IssuedKey(
-        key_id=KEY_ID_PREFIX + secrets.token_hex(8),
+        key_id=KEY_ID_PREFIX + secrets.token_hex(KEY_ID_HEX_DIGITS // 2),
         secret=secrets.token_urlsafe(32),
         project_id=project_id,
         scopes=expand_scopes(scopes),
@@ -138,8 +179,7 @@ def _insert_key(conn: Connection, project_id: str, scopes: list[str] | None) -> 
         scopes=issued.scopes,
         revoked_at=None,
     )
-    if repository.get_project(conn, project_id) is None:
-        raise NotFound("Project")
+    _require_project(conn, project_id)
     repository.insert_key(conn, record, created_at=now_us())
     return issued
 
@@ -151,9 +191,13 @@ def _insert_integration(conn: Connection, project_id: str, name: str) -> Integra
             ("name",), "invalid", "an integration name has 1 to 200 characters"
         )
     created_at = now_us()
-    if repository.get_project(conn, project_id) is None:
-        raise NotFound("Project")
+    _require_project(conn, project_id)
     integration_id = repository.insert_integration(
         conn, project_id=project_id, name=name, created_at=created_at
     )
     return IntegrationRecord(integration_id, project_id, name, created_at)
+
+
+def _require_project(conn: Connection, project_id: str) -> None:
+    if repository.get_project(conn, project_id) is None:
+        raise NotFound("Project")

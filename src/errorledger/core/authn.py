@@ -16,10 +16,11 @@ from collections import OrderedDict
 from typing import Generic, TypeVar
 
 from anyio import to_thread
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from errorledger.core.accounts import hash_secret, split_token
+from errorledger.core.accounts import hash_secret, is_key_id, split_token
 from errorledger.core.clock import now_us
+from errorledger.core.ratelimit import RateLimiter
 from errorledger.errors import AuthenticationFailed, NotFound, PermissionDenied
 from errorledger.storage import repository
 from errorledger.storage.records import KeyRecord
@@ -71,15 +72,20 @@ def _principal(key: KeyRecord) -> Principal:
 
 
 class Authenticator:
-    def __init__(self, engine: Engine, writer: Writer, *, token_ttl_seconds: int) -> None:
+    def __init__(
+        self, engine: Engine, writer: Writer, limiter: RateLimiter, *, token_ttl_seconds: int
+    ) -> None:
         self._engine = engine
         self._writer = writer
+        self._limiter = limiter
         self._token_ttl = token_ttl_seconds
         self._keys: _LRU[str, KeyRecord] = _LRU(_CACHE_SIZE)
         self._tokens: _LRU[bytes, tuple[KeyRecord, int]] = _LRU(_CACHE_SIZE)
 
     async def with_secret(self, key_id: str, secret: str) -> Principal:
         """HTTP Basic ``key_id:secret``, or the two halves of a key token."""
+        if not is_key_id(key_id):
+            raise AuthenticationFailed()
         key = self._keys.get(key_id)
         if key is None:
             key = await to_thread.run_sync(self._load_key, key_id)
@@ -112,16 +118,34 @@ class Authenticator:
         return _principal(key)
 
     async def issue_access_token(self, key_id: str, secret: str) -> tuple[str, int]:
-        """OAuth2 client credentials: a new access token and its lifetime in seconds."""
+        """OAuth2 client credentials: a new access token and its lifetime in seconds.
+
+        Counted against the key's token limit once the secret is right (a wrong secret must
+        not spend a key's budget). The key is re-checked in the transaction that stores the
+        token, as every write re-checks its key: a key revoked by any process gets no new
+        token, whatever this process cached. The same transaction deletes the key's expired
+        tokens, so the table holds at most a token lifetime's worth per key.
+        """
         principal = await self.with_secret(key_id, secret)
+        await self._limiter.hit(principal.key_id, "token")
         token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = hashlib.sha256(token.encode()).digest()
-        expires_at = now_us() + self._token_ttl * 1_000_000
-        await self._writer.run(
-            lambda conn: repository.insert_access_token(
-                conn, token_hash=digest, key_id=principal.key_id, expires_at=expires_at
+        now = now_us()
+
+        def store(conn: Connection) -> bool:
+            if not repository.active_key_ids(conn, [principal.key_id]):
+                return False
+            repository.delete_access_tokens(conn, principal.key_id, expired_by=now)
+            repository.insert_access_token(
+                conn,
+                token_hash=digest,
+                key_id=principal.key_id,
+                expires_at=now + self._token_ttl * 1_000_000,
             )
-        )
+            return True
+
+        if not await self._writer.run(store):
+            raise AuthenticationFailed("The key was revoked.")
         return token, self._token_ttl
 
     async def require_active(self, principal: Principal) -> None:

@@ -8,6 +8,9 @@ import binascii
 from errorledger.errors import InvalidInput
 from errorledger.storage.records import EntryCursor
 
+_INT64 = range(-(2**63), 2**63)
+_MAX_LENGTH = 64  # two 64-bit integers and a dot, in base64, with room to spare
+
 
 def encode_cursor(cursor: EntryCursor) -> str:
     raw = f"{cursor.occurred_at}.{cursor.id}".encode()
@@ -15,10 +18,16 @@ def encode_cursor(cursor: EntryCursor) -> str:
 
 
 def decode_cursor(text: str) -> EntryCursor:
+    """The cursor ``text`` encodes; ``InvalidInput`` for anything ``encode_cursor`` cannot
+    have written, such as values outside the 64-bit columns they are compared with."""
     try:
+        if len(text) > _MAX_LENGTH:
+            raise ValueError(text)
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
-        occurred_at, entry_id = raw.split(".")
-        return EntryCursor(int(occurred_at), int(entry_id))
+        occurred_at, entry_id = map(int, raw.split("."))
+        if occurred_at not in _INT64 or entry_id not in _INT64 or entry_id < 0:
+            raise ValueError(raw)
+        return EntryCursor(occurred_at, entry_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput.single(
             ("query", "cursor"), "invalid", "The cursor is not one this API returned."

@@ -21,7 +21,8 @@ class EntryDraft:
 
     ``content`` is the record as its family defines it; the other fields are what the core
     indexes for search and grouping. ``occurred_at`` (microseconds, UTC) is the client's
-    timestamp, or None for "when received".
+    timestamp, or None for "when received". ``size`` is the request body's length in bytes:
+    the work on a large record moves off the event loop (``core.offload``).
     """
 
     kind: EntryKind
@@ -33,3 +34,4 @@ class EntryDraft:
     url: str | None = None
     exception_type: str | None = None
     integration_id: int | None = None
+    size: int = 0

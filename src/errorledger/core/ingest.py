@@ -13,6 +13,7 @@ from errorledger.core.authn import Principal
 from errorledger.core.clock import now_us
 from errorledger.core.entries import EntryDraft
 from errorledger.core.fingerprint import fingerprint
+from errorledger.core.offload import run_sized
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.redaction import Redaction, redact, redact_text
 from errorledger.storage.records import EntryRecord
@@ -59,6 +60,45 @@ class Ingestor:
         principal.require("ingest")
         await self._limiter.hit(principal.key_id, "write")
         received_at = now_us()
+        row, content, paths = await run_sized(
+            draft.size, lambda: self._prepare(principal, draft, received_at)
+        )
+
+        def record(entry_id: int) -> EntryRecord:
+            return EntryRecord(
+                id=entry_id,
+                uid=row["uid"],
+                project_id=principal.project_id,
+                kind=row["kind"],
+                source=draft.source,
+                received_at=received_at,
+                occurred_at=row["occurred_at"],
+                status_code=draft.status_code,
+                message=row["message"],
+                url=row["url"],
+                fingerprint=row["fingerprint"],
+                protected=row["protected"],
+                redactions=paths,
+                content=content,
+                leaf_index=row.get("leaf_index"),
+                leaf_hash=row.get("leaf_hash"),
+                content_sha256=row["content_sha256"],
+            )
+
+        def apply(conn: Connection, entry_id: int) -> None:
+            assert effect is not None
+            effect(conn, record(entry_id))
+
+        pending = PendingEntry(
+            row, principal.key_id, draft.integration_id, None if effect is None else apply
+        )
+        return record(await self._writer.append(pending))
+
+    def _prepare(
+        self, principal: Principal, draft: EntryDraft, received_at: int
+    ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """The entry's row, its redacted content and the redacted pointers: the CPU work of
+        the write path, run where ``run_sized`` puts it."""
         redacted = redact(draft.content) if self._redaction else Redaction(draft.content, [])
         message = _clean_text(draft.message, redacting=self._redaction)
         url = _clean_text(draft.url, redacting=self._redaction)
@@ -86,33 +126,4 @@ class Ingestor:
             "content_sha256": content_digest(redacted.content),
             "key_id": principal.key_id,
         }
-
-        def record(entry_id: int) -> EntryRecord:
-            return EntryRecord(
-                id=entry_id,
-                uid=row["uid"],
-                project_id=principal.project_id,
-                kind=row["kind"],
-                source=draft.source,
-                received_at=received_at,
-                occurred_at=row["occurred_at"],
-                status_code=draft.status_code,
-                message=message,
-                url=url,
-                fingerprint=row["fingerprint"],
-                protected=redacted.fired,
-                redactions=redacted.paths,
-                content=redacted.content,
-                leaf_index=row.get("leaf_index"),
-                leaf_hash=row.get("leaf_hash"),
-                content_sha256=row["content_sha256"],
-            )
-
-        def apply(conn: Connection, entry_id: int) -> None:
-            assert effect is not None
-            effect(conn, record(entry_id))
-
-        pending = PendingEntry(
-            row, principal.key_id, draft.integration_id, None if effect is None else apply
-        )
-        return record(await self._writer.append(pending))
+        return row, redacted.content, redacted.paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,12 +14,14 @@ from errorledger.core.authn import Principal
 from errorledger.core.cursor import decode_cursor, encode_cursor
 from errorledger.core.entries import EntryKind
 from errorledger.core.ratelimit import RateLimiter
-from errorledger.errors import AuthenticationFailed, NotFound
+from errorledger.errors import AuthenticationFailed, ErrorledgerError, NotFound, Unstorable
 from errorledger.storage import repository
+from errorledger.storage.database import is_data_error
 from errorledger.storage.records import EntryCursor, EntryRecord
 from errorledger.storage.repository import EntryFilter
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -136,7 +139,15 @@ class EntryQuery:
                     raise AuthenticationFailed("The key was revoked.")
                 return read(conn)
 
-        return await to_thread.run_sync(run)
+        try:
+            return await to_thread.run_sync(run)
+        except ErrorledgerError:
+            raise
+        except Exception as exc:
+            if is_data_error(exc):  # a parameter validation let through
+                log.warning("a read held a value the database refused: %s", exc)
+                raise Unstorable("query") from None
+            raise
 
 
 def _page(rows: list[EntryRecord], page_size: int) -> Page:

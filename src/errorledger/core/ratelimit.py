@@ -1,4 +1,5 @@
-"""Per-key rate limits for the HTTP API, counted separately for writes and reads.
+"""Per-key rate limits for the HTTP API, counted separately for writes, reads and OAuth2
+access tokens issued.
 
 Every adapter calls ``await limiter.hit(key_id, "write")`` (or ``"read"``) before doing any
 work; over the limit it raises :class:`~errorledger.errors.RateLimited`. Rates use the
@@ -49,7 +50,7 @@ from errorledger.errors import ConfigurationError, RateLimited
 
 __all__ = ["Action", "RateLimiter"]
 
-Action = Literal["write", "read"]
+Action = Literal["write", "read", "token"]
 Clock = Callable[[], float]
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,12 @@ class RateLimiter:
         *,
         write: str,
         read: str,
+        token: str = "10/second",  # noqa: S107  (a rate, not a secret)
         storage_uri: str = "memory://",
         key_prefix: str = DEFAULT_KEY_PREFIX,
         clock: Clock = time.monotonic,
     ) -> None:
-        rates = {"write": _parse(write), "read": _parse(read)}
+        rates = {"write": _parse(write), "read": _parse(read), "token": _parse(token)}
         self._redis: _RedisWindows | None = None
         self._memory: dict[str, tuple[_MemoryWindows, ...]] = {}
         if storage_uri.startswith("memory://"):

@@ -81,9 +81,19 @@ _HARMLESS_LAST_WORDS = frozenset(
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_HEADER_LINE = re.compile(
-    r"(?im)^(\s*(?:proxy-)?authorization|\s*(?:set-)?cookie|\s*x-api-key|\s*x-auth-token"
-    r"|\s*api-key)(\s*:\s*)(\S.*?)(\r?)$"
+# Header lines ("Authorization: …") whose value is a secret. Found by a scan of each line,
+# not by a regular expression: "^\s*name\s*:" under MULTILINE backtracked quadratically
+# over runs of newlines (tests/core/test_patterns.py holds every pattern to linear time).
+_SECRET_HEADER_NAMES = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "api-key",
+    }
 )
 _QUERY_PAIR = re.compile(r"(^|[&;])([^=&;]+)=([^&;]*)")
 _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,})")
@@ -92,14 +102,27 @@ _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8
 _CREDENTIAL_MARK = re.compile(r"[0-9+/=._~-]")
 
 
-@lru_cache(maxsize=4096)
+# Keys longer than this are judged afresh each time: a cache of megabyte-long keys sent on
+# purpose would hold gigabytes.
+_CACHED_KEY_LENGTH = 128
+
+
 def is_secret_key(key: str) -> bool:
+    if len(key) > _CACHED_KEY_LENGTH:
+        return _is_secret_key(key)
+    return _is_secret_key_cached(key)
+
+
+def _is_secret_key(key: str) -> bool:
     words = _NON_WORD.sub(" ", _CAMEL_BOUNDARY.sub(" ", key).lower()).split()
     if not words or words[-1] in _HARMLESS_LAST_WORDS:
         return False
     if any(word in _SECRET_WORDS for word in words):
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
+
+
+_is_secret_key_cached = lru_cache(maxsize=4096)(_is_secret_key)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -126,7 +149,7 @@ def _walk(container: Any, path: tuple[str, ...], found: list[str]) -> None:
     is_object = isinstance(container, dict)
     for slot, item in container.items() if is_object else enumerate(container):
         name = str(slot)
-        if is_object and is_secret_key(slot):
+        if is_object and is_secret_key(name):
             if not _is_empty(item):
                 container[slot] = REDACTED
                 found.append(_pointer([*path, name]))
@@ -148,13 +171,29 @@ def redact_text(text: str) -> str:
     lowered = text.lower()
     cleaned = text
     if ":" in text and ("auth" in lowered or "cookie" in lowered or "key" in lowered):
-        cleaned = _HEADER_LINE.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}{m[4]}", cleaned)
+        cleaned = _redact_header_lines(cleaned)
     is_url = lowered.startswith(("http://", "https://")) and " " not in text
     if is_url and ("@" in text or "?" in text):
         cleaned = redact_url(cleaned)
     if "bearer" in lowered or "basic" in lowered:
         cleaned = _SCHEME_CREDENTIAL.sub(_scheme_credential, cleaned)
     return text if cleaned == text else cleaned
+
+
+def _redact_header_lines(text: str) -> str:
+    """Each line ``Name: value`` (spaces allowed around the name and the colon, a final
+    ``\r`` kept) whose name is a secret header gets its value replaced."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        colon = line.find(":")
+        if colon < 0 or line[:colon].strip().lower() not in _SECRET_HEADER_NAMES:
+            continue
+        after = line[colon + 1 :]
+        value = after.lstrip()
+        ending = "\r" if value.endswith("\r") else ""
+        if value.strip():
+            lines[number] = line[: len(line) - len(value)] + REDACTED + ending
+    return "\n".join(lines)
 
 
 def _scheme_credential(match: re.Match[str]) -> str:

@@ -11,16 +11,33 @@ meet a lock upgrade that fails half-way.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import StatementError
 
 from errorledger.errors import ConfigurationError
+from errorledger.keyfiles import make_private_directory, make_private_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+
+
+# What the drivers raise for a value the database cannot hold: NUL in PostgreSQL text, a
+# number out of a column's range, a string longer than its column.
+_DATA_ERRORS = (psycopg.DataError, sqlite3.DataError, OverflowError)
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (raw from a driver, or wrapped by SQLAlchemy) refused a value."""
+    if isinstance(exc, StatementError) and exc.orig is not None:
+        exc = exc.orig
+    return isinstance(exc, _DATA_ERRORS)
 
 
 def normalize_url(raw: str) -> URL:
@@ -49,6 +66,28 @@ def sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
+def sqlite_file(raw_url: str) -> Path | None:
+    """The database file of a SQLite URL; None for PostgreSQL."""
+    url = normalize_url(raw_url)
+    return sqlite_path(url) if is_sqlite(url) else None
+
+
+def create_sqlite_file(raw_url: str) -> None:
+    """For a SQLite URL: the database file, private to its owner (0600, in a 0700
+    directory), made empty if missing. SQLite gives its ``-wal`` and ``-shm`` files the
+    database file's mode; those of a database made before this rule are tightened too.
+    PostgreSQL URLs need nothing here."""
+    path = sqlite_file(raw_url)
+    if path is None:
+        return
+    make_private_directory(path.parent)
+    make_private_file(path)
+    for suffix in SIDECAR_SUFFIXES:
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            make_private_file(sidecar)
+
+
 def create_database_engine(raw_url: str, *, writer: bool = False, pool_size: int = 8) -> Engine:
     """An engine for reads (a pool) or for the single writer (``writer=True``, one connection).
 
@@ -57,7 +96,6 @@ def create_database_engine(raw_url: str, *, writer: bool = False, pool_size: int
     """
     url = normalize_url(raw_url)
     if is_sqlite(url):
-        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, pool_size=1 if writer else pool_size, max_overflow=0 if writer else 8
         )

@@ -12,7 +12,18 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -55,6 +66,11 @@ def insert_project(conn: Connection, record: ProjectRecord) -> None:
 def get_project(conn: Connection, project_id: str) -> ProjectRecord | None:
     row = conn.execute(select(projects).where(projects.c.id == project_id)).first()
     return None if row is None else ProjectRecord(row.id, row.name, row.created_at)
+
+
+def list_projects(conn: Connection) -> list[ProjectRecord]:
+    rows = conn.execute(select(projects).order_by(projects.c.created_at, projects.c.id))
+    return [ProjectRecord(row.id, row.name, row.created_at) for row in rows]
 
 
 def has_projects(conn: Connection) -> bool:
@@ -107,6 +123,16 @@ def get_key(conn: Connection, key_id: str) -> KeyRecord | None:
     return None if row is None else _key_from_row(row)
 
 
+def list_keys(conn: Connection, project_id: str) -> list[tuple[KeyRecord, int]]:
+    """The project's keys with their creation times, oldest first."""
+    rows = conn.execute(
+        select(api_keys)
+        .where(api_keys.c.project_id == project_id)
+        .order_by(api_keys.c.created_at, api_keys.c.key_id)
+    )
+    return [(_key_from_row(row), row.created_at) for row in rows]
+
+
 def revoke_key(conn: Connection, key_id: str, *, at: int) -> bool:
     """Mark the key revoked; False when there is no such key or it was revoked already."""
     result = conn.execute(
@@ -134,6 +160,14 @@ def insert_access_token(
     )
 
 
+def delete_access_tokens(conn: Connection, key_id: str, *, expired_by: int | None = None) -> None:
+    """Delete the key's access tokens: all of them, or those expired by ``expired_by``."""
+    query = delete(access_tokens).where(access_tokens.c.key_id == key_id)
+    if expired_by is not None:
+        query = query.where(access_tokens.c.expires_at <= expired_by)
+    conn.execute(query)
+
+
 def get_access_token(conn: Connection, token_hash: bytes) -> tuple[KeyRecord, int] | None:
     """The key behind an access token and the token's expiry, or None."""
     row = conn.execute(
@@ -154,6 +188,15 @@ def insert_integration(conn: Connection, *, project_id: str, name: str, created_
         .returning(integrations.c.id)
     )
     return int(result.scalar_one())
+
+
+def list_integrations(conn: Connection, project_id: str) -> list[IntegrationRecord]:
+    rows = conn.execute(
+        select(integrations)
+        .where(integrations.c.project_id == project_id)
+        .order_by(integrations.c.id)
+    )
+    return [IntegrationRecord(row.id, row.project_id, row.name, row.created_at) for row in rows]
 
 
 def get_integration(

@@ -43,9 +43,10 @@ from errorledger.errors import (
     ErrorledgerError,
     NotFound,
     StorageUnavailable,
+    Unstorable,
 )
 from errorledger.storage.batch import BatchStatements
-from errorledger.storage.database import is_sqlite, sqlite_path
+from errorledger.storage.database import is_data_error, is_sqlite, sqlite_path
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 # SQLite's own automatic checkpoint comes every 1,000 WAL pages; a batch writes a few pages
 # per entry it carries.
 CHECKPOINT_EVERY_BATCHES = 64
+# A batch whose content is larger than this is committed off the event loop (LoopWriter):
+# the size at which the request path moves its own work off the loop too (core.offload).
+LARGE_BATCH_BYTES = 64 * 1024
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,8 +125,12 @@ class Batches:
         except ErrorledgerError as exc:
             if len(items) == 1:
                 return [exc]
-        except Exception:
+        except Exception as exc:
             if len(items) == 1:
+                if is_data_error(exc):
+                    # Validation should have refused it: worth a line, not a retry.
+                    log.warning("a write held a value the database refused: %s", exc)
+                    return [Unstorable("body")]
                 log.exception("write failed")
                 return [StorageUnavailable("the write could not be committed")]
         # Retry each in a transaction of its own.
@@ -270,14 +278,23 @@ class LoopWriter(_Submitting):
         return batch
 
     def _flush(self) -> None:
-        """On the loop: commit what is queued and hand it to the fsync thread."""
+        """On the loop: commit what is queued and hand it to the fsync thread. A batch
+        carrying a large record (a 20,000-message import log) is committed on that thread
+        instead, so that its inserts do not stall the loop."""
         if not self._queue or self._syncer is None:
             self._busy = False
             return
         batch = self._take()
-        results = self._batches.commit([t.item for t in batch])
         assert self._loop is not None
+        if _content_bytes(batch) > LARGE_BATCH_BYTES:
+            self._syncer.submit(self._commit_and_sync, self._loop, batch)
+            return
+        results = self._batches.commit([t.item for t in batch])
         self._syncer.submit(self._sync, self._loop, batch, results)
+
+    def _commit_and_sync(self, loop: asyncio.AbstractEventLoop, batch: list[_Ticket]) -> None:
+        """On the fsync thread: what ``_flush`` does on the loop for a small batch."""
+        self._sync(loop, batch, self._batches.commit([t.item for t in batch]))
 
     def _sync(
         self, loop: asyncio.AbstractEventLoop, batch: list[_Ticket], results: list[Any]
@@ -358,6 +375,10 @@ class ThreadWriter(_Submitting):
                 loop.call_soon_threadsafe(_resolve, tickets, outcomes)
             except RuntimeError:  # that loop has closed; nobody is waiting any more
                 log.warning("dropped %d write acknowledgements for a closed loop", len(tickets))
+
+
+def _content_bytes(batch: list[_Ticket]) -> int:
+    return sum(len(t.item.row["content"]) for t in batch if isinstance(t.item, PendingEntry))
 
 
 def _resolve(batch: list[_Ticket], results: list[Any]) -> None:

@@ -1,0 +1,170 @@
+"""No regular expression of the package backtracks super-linearly: records carry partner
+responses, and one pattern that is quadratic on a crafted string freezes the event loop for
+every tenant.
+
+Every compiled pattern at module level in ``errorledger`` is found by walking the package,
+and each must be listed in ``WORST_INPUTS`` with the inputs most likely to make it
+backtrack (a new pattern fails this test until it is). Each pattern then runs over those
+inputs (and generic ones) as they grow from 1 to 256 KiB:
+
+- growth: each 4x step in size may cost about 4x (linear), not 16x (quadratic). The small
+  steps come first, so a quadratic pattern fails within a second, not hours later;
+- at 256 KiB, the worst input costs a bounded multiple of a benign input of that size.
+
+The times are ratios measured in the same process one after the other, never wall-clock
+bounds.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import importlib
+import itertools
+import pkgutil
+import random
+import re
+import string
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import errorledger
+
+Builder = Callable[[int], str]
+
+KIB = 1024
+SIZES = (1 * KIB, 4 * KIB, 16 * KIB, 64 * KIB, 256 * KIB)
+# Linear grows 4x a step, quadratic 16x; sub-millisecond timings are noisy, so the bar
+# sits in between.
+GROWTH_LIMIT = 10.0
+# The worst input over a benign one, at 256 KiB. A linear pattern can cost ~100x there (one
+# match attempt runs to the end of the text, where benign text fails at its first
+# character); the quadratic header pattern this replaced cost about 10^6x.
+RATIO_LIMIT = 1000.0
+
+
+def repeat(unit: str, *, head: str = "", tail: str = "") -> Builder:
+    """``head`` + ``unit`` repeated to ``size`` characters + ``tail``."""
+    return lambda size: head + unit * max(1, (size - len(head) - len(tail)) // len(unit)) + tail
+
+
+# Shapes that make backtracking engines work hardest: long runs of what a repeated part
+# accepts, ended by what makes the whole match fail, and many partial matches in a row.
+GENERIC: list[Builder] = [
+    repeat(" "),
+    repeat("\n"),
+    repeat(" \n"),
+    repeat("a"),
+    repeat("0"),
+    repeat("a", tail="!"),
+    repeat("0", tail="!"),
+    repeat("\t", tail="x"),
+]
+
+WORST_INPUTS: dict[str, list[Builder]] = {
+    "errorledger.core.redaction._CAMEL_BOUNDARY": [repeat("aA"), repeat("a0A")],
+    "errorledger.core.redaction._NON_WORD": [repeat("-_"), repeat("a-")],
+    "errorledger.core.redaction._QUERY_PAIR": [
+        repeat("a"),
+        repeat("&a"),
+        repeat("a=", head="&"),
+        repeat(";a=b"),
+        repeat("&", tail="="),
+    ],
+    "errorledger.core.redaction._SCHEME_CREDENTIAL": [
+        repeat("bearer "),
+        repeat(" ", head="Bearer"),
+        repeat("a", head="basic "),
+        repeat("bearer aaaa"),
+        repeat("Basic\n"),
+    ],
+    "errorledger.core.redaction._CREDENTIAL_MARK": [repeat("a")],
+    "errorledger.core.fingerprint._VARIABLE": [
+        repeat("0"),
+        repeat("0x"),
+        repeat("a", head="0x"),
+        repeat("00000000-0000-0000-0000-00000000000"),
+        repeat("0a"),
+        repeat("deadbeef-"),
+    ],
+    "errorledger.api.integration_logs._CREATE_PATH": [
+        repeat("a", head="/api/v3/integrations/"),
+        repeat("/logs", head="/api/v3/integrations/"),
+        repeat("a/logs", head="/api/v3/integrations/", tail="/"),
+    ],
+    "errorledger.api.request_id._CLIENT_ID": [repeat("a"), repeat("a", tail="!")],
+    "errorledger.api.import_errors._SLUG": [repeat("a"), repeat("-", tail="!")],
+    "errorledger.tlog.leaf._HEX_SHA256": [repeat("a"), repeat("0", tail="g")],
+    "errorledger.tlog.checkpoint._DECIMAL": [repeat("1"), repeat("0")],
+    "errorledger.tlog.note._HEX_KEY_ID": [repeat("a"), repeat("f", tail="g")],
+    "errorledger.tlog.note._CONTROL": [repeat("a")],
+    "errorledger.tlog.tiles._LEVEL": [repeat("1")],
+    "errorledger.tlog.tiles._WIDTH": [repeat("1")],
+    "errorledger.tlog.tiles._INDEX_PREFIX": [repeat("x0"), repeat("0", head="x")],
+    "errorledger.tlog.tiles._INDEX_LAST": [repeat("0")],
+}
+
+
+def package_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
+    for module_info in pkgutil.walk_packages(errorledger.__path__, "errorledger."):
+        if module_info.name.endswith(".__main__") or ".migrations" in module_info.name:
+            continue  # importing them runs the command line, or needs Alembic's context
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                yield f"{module_info.name}.{name}", value
+
+
+PATTERNS = dict(package_patterns())
+
+
+@functools.cache
+def benign(size: int) -> str:
+    rng = random.Random(size)
+    alphabet = string.ascii_letters + string.digits + " " * 10 + ".,:;-\n"
+    return "".join(rng.choices(alphabet, k=size))
+
+
+def cost(pattern: re.Pattern[str], text: str) -> float:
+    """The best of a few runs of the most thorough uses: a search from every position
+    (``finditer``, as ``sub`` and ``search`` scan) and an anchored match of the whole. The
+    collector is off: its passes over a growing heap would pass for super-linear time."""
+    best = float("inf")
+    gc.disable()
+    try:
+        for _ in range(5):
+            started = time.perf_counter()
+            for _match in pattern.finditer(text):
+                pass
+            pattern.fullmatch(text)
+            best = min(best, time.perf_counter() - started)
+    finally:
+        gc.enable()
+    return max(best, 1e-6)  # below a microsecond the clock is all noise
+
+
+def test_every_pattern_of_the_package_has_its_worst_inputs_listed() -> None:
+    assert PATTERNS, "no compiled patterns found: the walk is broken"
+    unlisted = sorted(set(PATTERNS) - set(WORST_INPUTS))
+    assert not unlisted, f"list these in WORST_INPUTS with inputs that stress them: {unlisted}"
+    stale = sorted(set(WORST_INPUTS) - set(PATTERNS))
+    assert not stale, f"these patterns are gone; drop them from WORST_INPUTS: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_the_pattern_stays_linear_on_its_worst_inputs(name: str) -> None:
+    pattern = PATTERNS[name]
+    for build in [*WORST_INPUTS.get(name, []), *GENERIC]:
+        sample = repr(build(40))
+        costs = [cost(pattern, build(SIZES[0]))]
+        for smaller, size in itertools.pairwise(SIZES):
+            costs.append(cost(pattern, build(size)))
+            growth = costs[-1] / costs[-2]
+            assert growth < GROWTH_LIMIT, (
+                f"{name} costs {growth:.1f}x more from {smaller // KIB} to {size // KIB} KiB"
+                f" on {sample}…"
+            )
+        ratio = costs[-1] / cost(pattern, benign(SIZES[-1]))
+        assert ratio < RATIO_LIMIT, f"{name} costs {ratio:.0f}x a benign input on {sample}…"
