@@ -37,10 +37,11 @@ from errorledger.app import create_app
 from errorledger.core.accounts import Accounts
 from errorledger.core.fingerprint import fingerprint
 from errorledger.core.ingest import Ingestor
+from errorledger.core.records import Placement
 from errorledger.core.redaction import redact
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.storage.writer import PendingEntry
+from errorledger.storage.writes import PendingEntry
 from errorledger.tlog.leaf import content_digest
 
 BODY = (Path(__file__).resolve().parent / "seed_body.json").read_bytes().strip()
@@ -66,8 +67,9 @@ class InstantWriter:
     def close(self) -> None:
         pass
 
-    async def append(self, entry: PendingEntry) -> int:
-        return next(self._ids)
+    async def append(self, entry: PendingEntry) -> Placement:
+        entry_id = next(self._ids)
+        return Placement(entry_id, entry_id - 1, b"\0" * 32)
 
     async def run(self, apply: Callable[[Connection], T]) -> T:
         raise NotImplementedError("the ingest lane only appends")

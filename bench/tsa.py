@@ -30,7 +30,7 @@ import cryptography
 from asn1crypto import tsp
 from cryptography.hazmat.backends.openssl.backend import backend
 
-from errorledger.core.clock import now_us
+from errorledger.clock import now_us
 from errorledger.tsa import (
     DEFAULT_POLICY,
     HashAlgorithm,

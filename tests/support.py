@@ -11,8 +11,8 @@ from urllib.parse import quote
 import jsonschema
 import yaml
 
+from errorledger.clock import to_us
 from errorledger.core.accounts import Accounts, IssuedKey
-from errorledger.core.clock import to_us
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine, create_sqlite_file

@@ -24,10 +24,10 @@ import httpx
 import psycopg
 import pytest
 
+from errorledger.core.records import CheckpointRecord
 from errorledger.settings import Settings
-from errorledger.storage import repository
+from errorledger.storage import merkle
 from errorledger.storage.database import create_database_engine
-from errorledger.storage.records import CheckpointRecord
 from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
 from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
 from errorledger.tlog.note import Verifier
@@ -269,14 +269,14 @@ def test_two_writers_storing_one_checkpoint_both_return_the_first(
     try:
         with engines[0].connect() as first, engines[1].connect() as second:
             first.begin()
-            assert repository.insert_checkpoint(first, made[0]) == made[0]
+            assert merkle.insert_checkpoint(first, made[0]) == made[0]
             driver = second.connection.dbapi_connection
             assert isinstance(driver, psycopg.Connection)
             second_pid = driver.info.backend_pid
 
             def store_second() -> CheckpointRecord:
                 with second.begin():
-                    return repository.insert_checkpoint(second, made[1])
+                    return merkle.insert_checkpoint(second, made[1])
 
             with concurrent.futures.ThreadPoolExecutor(1) as thread:
                 stored = thread.submit(store_second)

@@ -112,16 +112,6 @@ class RateLimited(ErrorledgerError):
         self.remaining = remaining
         self.reset_seconds = max(1, reset_seconds)
 
-    @property
-    def headers(self) -> dict[str, str]:
-        """``Retry-After`` and the ``RateLimit-*`` fields of the IETF draft."""
-        return {
-            "Retry-After": str(self.reset_seconds),
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(self.reset_seconds),
-        }
-
 
 class StorageUnavailable(ErrorledgerError):
     pass

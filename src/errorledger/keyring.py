@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from errorledger.errors import ConfigurationError
-from errorledger.keyfiles import locked, write_private_file
+from errorledger.files import locked, write_private_file
 from errorledger.tlog.note import Signer, Verifier
 from errorledger.tsa.authority import TimeStampAuthority
 from errorledger.tsa.identity import load_or_create_identity

@@ -13,7 +13,7 @@ from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.transparency import Transparency
-from errorledger.keyfiles import make_private_directory
+from errorledger.files import make_private_directory
 from errorledger.keyring import load_keyring
 from errorledger.settings import Settings
 from errorledger.storage import migrate

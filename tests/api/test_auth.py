@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from errorledger.app import create_app
 from errorledger.core.accounts import Accounts
 from errorledger.settings import Settings
-from errorledger.storage import repository
+from errorledger.storage import accounts as stored_accounts
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.tables import access_tokens
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
@@ -209,7 +209,7 @@ def test_oauth2_deletes_expired_tokens_as_it_issues(
     engine = create_database_engine(settings.database_url, writer=True)
     with engine.begin() as conn:
         for n in range(3):
-            repository.insert_access_token(
+            stored_accounts.insert_access_token(
                 conn, token_hash=bytes([n]) * 32, key_id=tenant.key.key_id, expires_at=1
             )
     assert client.post("/oauth2/token", data=token_form(tenant)).status_code == 200

@@ -16,7 +16,7 @@ import rfc8785
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from errorledger.core.clock import MAX_US
+from errorledger.clock import MAX_US
 from errorledger.settings import Settings
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.tables import entries

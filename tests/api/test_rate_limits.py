@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from errorledger.app import create_app
 from errorledger.settings import Settings
-from errorledger.storage import repository
+from errorledger.storage import entries as stored_entries
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
 
 WRITES, READS = 5, 8
@@ -28,7 +28,7 @@ def limited(settings: Settings) -> Iterator[tuple[TestClient, Tenant, Tenant]]:
 
 def stored(engine: Engine, project_id: str) -> int:
     with engine.connect() as conn:
-        return repository.count_entries(conn, project_id=project_id)
+        return stored_entries.count(conn, project_id=project_id)
 
 
 def test_a_write_burst_meets_429_at_the_limit_and_stores_exactly_the_2xx(

@@ -39,7 +39,7 @@ from errorledger.client import (
 )
 from errorledger.client import http as http_module
 from errorledger.client.state import FORMAT
-from errorledger.core.clock import rfc3339_z
+from errorledger.clock import rfc3339_z
 from errorledger.settings import Settings
 from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
 from errorledger.tlog.hashing import leaf_hash, root_hash

@@ -3,8 +3,8 @@ import base64
 import pytest
 
 from errorledger.core.cursor import decode_cursor, encode_cursor
+from errorledger.core.records import EntryCursor
 from errorledger.errors import InvalidInput
-from errorledger.storage.records import EntryCursor
 
 
 def test_round_trip() -> None:

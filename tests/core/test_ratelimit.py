@@ -104,7 +104,7 @@ def test_a_burst_is_refused_right_after_the_limit(make_limiter: MakeLimiter) -> 
     assert (first.limit, first.remaining) == (5, 0)
     assert 1 <= first.reset_seconds <= 60
     assert (again.limit, again.remaining) == (5, 0)
-    assert first.headers["Retry-After"] == str(first.reset_seconds)
+    assert again.reset_seconds <= first.reset_seconds
 
 
 def test_reads_are_counted_apart_from_writes(make_limiter: MakeLimiter) -> None:

@@ -2,7 +2,7 @@
 
 import uuid
 
-from errorledger.core.ingest import new_uid
+from errorledger.core.prepare import new_uid
 
 
 def test_uids_are_version_7_rfc_uuids_with_the_millisecond_first() -> None:

@@ -1,12 +1,19 @@
 """Migrations and table definitions agree, and upgrading twice changes nothing."""
 
+import json
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
+from errorledger import tlog
 from errorledger.settings import Settings
-from errorledger.storage import migrate
+from errorledger.storage import merkle, migrate
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.tables import metadata
+from errorledger.tlog.hashing import leaf_hash, root_hash
+from errorledger.tlog.leaf import content_digest, leaf_data
 
 
 def test_models_match_migrations(settings: Settings) -> None:
@@ -20,3 +27,58 @@ def test_models_match_migrations(settings: Settings) -> None:
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_entries_stored_before_the_log_are_sequenced_as_the_log_defines_leaves(
+    settings: Settings,
+) -> None:
+    # Revision 0003 computes leaves with a frozen copy of the leaf format; it must agree
+    # with the live one on the entries it sequences, floats and odd keys included.
+    engine = create_database_engine(settings.database_url, writer=True)
+    contents = [{"n": n, "text": f"failure {n}"} for n in range(5)]
+    contents += [{"price": 1.5, "\ue000": 1, "😀": [0.1, None]}, {"nested": {"b": 2, "a": 1}}]
+    try:
+        with engine.begin() as conn:
+            command.upgrade(migrate.alembic_config(conn), "0002")
+            conn.execute(text("INSERT INTO projects (id, name, created_at) VALUES ('p-1', 'p', 1)"))
+            for entry_id, content in enumerate(contents, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO entries (id, uid, project_id, kind, source, received_at,"
+                        " occurred_at, fingerprint, protected, redactions, content, key_id)"
+                        " VALUES (:id, :uid, 'p-1', 'import_error', 'batch', :at, :at, 'f',"
+                        " false, '[]', :content, 'k')"
+                    ),
+                    {
+                        "id": entry_id,
+                        "uid": f"uid-{entry_id}",
+                        "at": 1_700_000_000_000_000 + entry_id,
+                        "content": json.dumps(content),
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, received_at, leaf_index, leaf_hash FROM entries ORDER BY id")
+            ).all()
+            stored = merkle.read_hashes(conn, "p-1", tlog.root_plan(len(contents)))
+            size = merkle.tree_size(conn, "p-1")
+    finally:
+        engine.dispose()
+    expected = [
+        leaf_hash(
+            leaf_data(
+                kind="import_error",
+                entry_id=row.id,
+                project="p-1",
+                source="batch",
+                received_at=row.received_at,
+                content_sha256=content_digest(content),
+            )
+        )
+        for row, content in zip(rows, contents, strict=True)
+    ]
+    assert [row.leaf_index for row in rows] == list(range(len(contents)))
+    assert [bytes(row.leaf_hash) for row in rows] == expected
+    assert size == len(contents)
+    assert tlog.stored_root(size, stored) == root_hash(expected)

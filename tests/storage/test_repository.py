@@ -5,9 +5,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from errorledger.core.records import (
+    EntryCursor,
+    EntryFilter,
+    EntryRecord,
+    NewEntry,
+    ProjectRecord,
+)
 from errorledger.settings import Settings
-from errorledger.storage import repository
-from errorledger.storage.records import EntryCursor, EntryRecord, ProjectRecord
+from errorledger.storage import accounts as stored_accounts
+from errorledger.storage import entries as stored_entries
 from errorledger.tlog.leaf import content_digest
 from tests.support import Tenant, create_tenant
 
@@ -16,27 +23,28 @@ def insert(
     engine: Engine, tenant: Tenant, *, occurred: list[int], source: str | None = None
 ) -> None:
     rows = [
-        {
-            "uid": str(uuid.uuid4()),
-            "project_id": tenant.project_id,
-            "kind": "integration_log",
-            "source": source or str(tenant.integration_id),
-            "received_at": 1,
-            "occurred_at": at,
-            "status_code": None,
-            "message": f"m{i}",
-            "url": None,
-            "fingerprint": "0" * 64,
-            "protected": i % 2 == 0,
-            "redactions": '["/a"]',
-            "content": f'{{"i": {i}}}',
-            "content_sha256": content_digest({"i": i}),
-            "key_id": tenant.key.key_id,
-        }
+        NewEntry(
+            uid=str(uuid.uuid4()),
+            project_id=tenant.project_id,
+            kind="integration_log",
+            source=source or str(tenant.integration_id),
+            received_at=1,
+            occurred_at=at,
+            status_code=None,
+            message=f"m{i}",
+            url=None,
+            fingerprint="0" * 64,
+            protected=i % 2 == 0,
+            redactions_json='["/a"]',
+            content_json=f'{{"i": {i}}}',
+            content_sha256=content_digest({"i": i}),
+            key_id=tenant.key.key_id,
+        )
         for i, at in enumerate(occurred)
     ]
     with engine.begin() as conn:
-        ids = repository.insert_entries(conn, rows)
+        placements = stored_entries.insert(conn, rows)
+    ids = [placement.id for placement in placements]
     assert ids == sorted(ids)
     assert len(ids) == len(rows)
 
@@ -44,26 +52,26 @@ def insert(
 def test_project_round_trip(engine: Engine) -> None:
     record = ProjectRecord("0f0f0f0f-0000-4000-8000-000000000000", "acme", 7)
     with engine.begin() as conn:
-        assert not repository.has_projects(conn)
-        repository.insert_project(conn, record)
+        assert not stored_accounts.has_projects(conn)
+        stored_accounts.insert_project(conn, record)
     with engine.connect() as conn:
-        assert repository.get_project(conn, record.id) == record
-        assert repository.has_projects(conn)
-        assert repository.get_project(conn, "missing") is None
+        assert stored_accounts.get_project(conn, record.id) == record
+        assert stored_accounts.has_projects(conn)
+        assert stored_accounts.get_project(conn, "missing") is None
 
 
 def test_keys_revoke_once(engine: Engine, settings: Settings) -> None:
     tenant = create_tenant(settings)
     with engine.begin() as conn:
-        key = repository.get_key(conn, tenant.key.key_id)
+        key = stored_accounts.get_key(conn, tenant.key.key_id)
         assert key is not None
         assert key.revoked_at is None
         assert key.scopes == frozenset({"ingest", "read"})
-        assert repository.active_key_ids(conn, [tenant.key.key_id]) == {tenant.key.key_id}
-        assert repository.revoke_key(conn, tenant.key.key_id, at=42)
-        assert not repository.revoke_key(conn, tenant.key.key_id, at=43)
-        assert repository.active_key_ids(conn, [tenant.key.key_id]) == set()
-        revoked = repository.get_key(conn, tenant.key.key_id)
+        assert stored_accounts.active_key_ids(conn, [tenant.key.key_id]) == {tenant.key.key_id}
+        assert stored_accounts.revoke_key(conn, tenant.key.key_id, at=42)
+        assert not stored_accounts.revoke_key(conn, tenant.key.key_id, at=43)
+        assert stored_accounts.active_key_ids(conn, [tenant.key.key_id]) == set()
+        revoked = stored_accounts.get_key(conn, tenant.key.key_id)
         assert revoked is not None
         assert revoked.revoked_at == 42
 
@@ -72,28 +80,28 @@ def test_access_tokens_resolve_to_their_key(engine: Engine, settings: Settings) 
     tenant = create_tenant(settings)
     digest = b"\x01" * 32
     with engine.begin() as conn:
-        repository.insert_access_token(
+        stored_accounts.insert_access_token(
             conn, token_hash=digest, key_id=tenant.key.key_id, expires_at=99
         )
     with engine.connect() as conn:
-        found = repository.get_access_token(conn, digest)
+        found = stored_accounts.get_access_token(conn, digest)
         assert found is not None
         assert found[0].key_id == tenant.key.key_id
         assert found[1] == 99
-        assert repository.get_access_token(conn, b"\x02" * 32) is None
+        assert stored_accounts.get_access_token(conn, b"\x02" * 32) is None
 
 
 def test_integrations_belong_to_one_project(engine: Engine, settings: Settings) -> None:
     shop = create_tenant(settings)
     other = create_tenant(settings, name="other")
     with engine.connect() as conn:
-        found = repository.get_integration(
+        found = stored_accounts.get_integration(
             conn, project_id=shop.project_id, integration_id=shop.integration_id
         )
         assert found is not None
         assert found.name == "shop connector"
         assert (
-            repository.get_integration(
+            stored_accounts.get_integration(
                 conn, project_id=shop.project_id, integration_id=other.integration_id
             )
             is None
@@ -108,18 +116,17 @@ def page(
     after: EntryCursor | None = None,
     limit: int = 10,
 ) -> list[EntryRecord]:
-    return repository.list_entries(
+    return stored_entries.search(
         conn,
         project_id=project_id,
-        kind="integration_log",
-        source=source,
+        where=EntryFilter(kinds=["integration_log"], source=source),
         after=after,
         limit=limit,
     )
 
 
 def get(conn: Connection, project_id: str, entry_id: int, kind: str = "integration_log") -> Any:
-    return repository.get_entry(
+    return stored_entries.get(
         conn, project_id=project_id, kind=kind, entry_id=entry_id, source=None
     )
 
@@ -157,5 +164,5 @@ def test_lists_and_gets_stay_inside_the_project_and_source(
         assert get(conn, shop.project_id, theirs[0].id) is None
         assert get(conn, other.project_id, theirs[0].id) == theirs[0]
         assert get(conn, shop.project_id, listed[0].id, kind="import_error") is None
-        assert repository.count_entries(conn, project_id=shop.project_id) == 3
-        assert repository.count_entries(conn) == 4
+        assert stored_entries.count(conn, project_id=shop.project_id) == 3
+        assert stored_entries.count(conn) == 4

@@ -1,6 +1,7 @@
 """The group-commit writer, on SQLite (``LoopWriter``) and PostgreSQL (``ThreadWriter``)."""
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine
 
+from errorledger.core.records import NewEntry, Placement
 from errorledger.errors import (
     AuthenticationFailed,
     NotFound,
@@ -15,10 +17,12 @@ from errorledger.errors import (
     Unstorable,
 )
 from errorledger.settings import Settings
-from errorledger.storage import repository
-from errorledger.storage import writer as writer_module
+from errorledger.storage import accounts as stored_accounts
+from errorledger.storage import entries as stored_entries
+from errorledger.storage import loop_writer
 from errorledger.storage.database import create_database_engine, sqlite_path
-from errorledger.storage.writer import PendingEntry, Writer, create_writer
+from errorledger.storage.writer import create_writer
+from errorledger.storage.writes import PendingEntry, Writer
 from errorledger.tlog.leaf import content_digest
 from tests.support import Tenant, create_tenant
 
@@ -44,46 +48,51 @@ def shop(engine: Engine, settings: Settings) -> Tenant:
     return create_tenant(settings)
 
 
-def pending(tenant: Tenant, n: int, *, integration_id: int | None = None) -> PendingEntry:
-    row: dict[str, Any] = {
-        "uid": f"00000000-0000-4000-8000-{n:012d}",
-        "project_id": tenant.project_id,
-        "kind": "integration_log",
-        "source": str(tenant.integration_id),
-        "received_at": 1_000 + n,
-        "occurred_at": 1_000 + n,
-        "status_code": 500,
-        "message": f"failure {n}",
-        "url": None,
-        "fingerprint": "f" * 64,
-        "protected": False,
-        "redactions": "[]",
-        "content": f'{{"n": {n}}}',
-        "content_sha256": content_digest({"n": n}),
-        "key_id": tenant.key.key_id,
-    }
-    return PendingEntry(row, tenant.key.key_id, integration_id or tenant.integration_id)
+def pending(
+    tenant: Tenant, n: int, *, integration_id: int | None = None, **changes: Any
+) -> PendingEntry:
+    entry = NewEntry(
+        uid=f"00000000-0000-4000-8000-{n:012d}",
+        project_id=tenant.project_id,
+        kind="integration_log",
+        source=str(tenant.integration_id),
+        received_at=1_000 + n,
+        occurred_at=1_000 + n,
+        status_code=500,
+        message=f"failure {n}",
+        url=None,
+        fingerprint="f" * 64,
+        protected=False,
+        redactions_json="[]",
+        content_json=f'{{"n": {n}}}',
+        content_sha256=content_digest({"n": n}),
+        key_id=tenant.key.key_id,
+    )
+    return PendingEntry(
+        dataclasses.replace(entry, **changes), integration_id or tenant.integration_id
+    )
 
 
 def count(engine: Engine, project_id: str) -> int:
     with engine.connect() as conn:
-        return repository.count_entries(conn, project_id=project_id)
+        return stored_entries.count(conn, project_id=project_id)
 
 
 def test_concurrent_appends_all_commit_with_distinct_ids(
     writer: Writer, engine: Engine, shop: Tenant
 ) -> None:
-    async def main() -> list[int]:
+    async def main() -> list[Placement]:
         return await asyncio.gather(*(writer.append(pending(shop, n)) for n in range(200)))
 
-    ids = asyncio.run(main())
-    assert len(set(ids)) == 200
+    placements = asyncio.run(main())
+    assert len({p.id for p in placements}) == 200
+    assert sorted(p.leaf_index for p in placements) == list(range(200))
     assert count(engine, shop.project_id) == 200
 
 
 def test_a_revoked_key_is_refused_at_commit(writer: Writer, engine: Engine, shop: Tenant) -> None:
     with engine.begin() as conn:
-        assert repository.revoke_key(conn, shop.key.key_id, at=5)
+        assert stored_accounts.revoke_key(conn, shop.key.key_id, at=5)
     with pytest.raises(AuthenticationFailed):
         asyncio.run(writer.append(pending(shop, 1)))
     assert count(engine, shop.project_id) == 0
@@ -103,7 +112,7 @@ def test_another_projects_integration_is_not_found(
 
     refused, stored = asyncio.run(main())
     assert isinstance(refused, NotFound)
-    assert isinstance(stored, int)
+    assert isinstance(stored, Placement)
     assert count(engine, shop.project_id) == 1
 
 
@@ -123,7 +132,7 @@ def test_one_failing_write_does_not_fail_its_batch(
 
     results = asyncio.run(main())
     assert isinstance(results[20], StorageUnavailable)
-    assert all(isinstance(r, int) for i, r in enumerate(results) if i != 20)
+    assert all(isinstance(r, Placement) for i, r in enumerate(results) if i != 20)
     assert count(engine, shop.project_id) == 40
 
 
@@ -133,7 +142,7 @@ def test_close_finishes_what_was_queued(
     writer = create_writer(writer_engine, max_batch=5)
     writer.start()
 
-    async def main() -> list[int]:
+    async def main() -> list[Placement]:
         tasks = [asyncio.ensure_future(writer.append(pending(shop, n))) for n in range(30)]
         await asyncio.sleep(0)  # let every task queue its write
         return await asyncio.gather(*tasks)
@@ -157,24 +166,24 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_answers_503_when_the_wal_cannot_be_made_durable(
     writer: Writer, shop: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert isinstance(writer, writer_module.LoopWriter)
+    assert isinstance(writer, loop_writer.LoopWriter)
 
     def failing_fsync(_path: Path) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(writer_module, "_fsync", failing_fsync)
+    monkeypatch.setattr(loop_writer, "fsync", failing_fsync)
     with pytest.raises(StorageUnavailable):
         asyncio.run(writer.append(pending(shop, 1)))
     monkeypatch.undo()
-    assert isinstance(asyncio.run(writer.append(pending(shop, 2))), int)  # and it recovers
+    assert isinstance(asyncio.run(writer.append(pending(shop, 2))), Placement)  # and it recovers
 
 
 @sqlite_only
 def test_sqlite_checkpoints_the_wal_into_the_database_file(
     writer: Writer, engine: Engine, shop: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert isinstance(writer, writer_module.LoopWriter)
-    monkeypatch.setattr(writer_module, "CHECKPOINT_EVERY_BATCHES", 3)
+    assert isinstance(writer, loop_writer.LoopWriter)
+    monkeypatch.setattr(loop_writer, "CHECKPOINT_EVERY_BATCHES", 3)
     database = sqlite_path(engine.url)
     before = database.stat().st_size
 
@@ -199,8 +208,7 @@ def test_a_value_the_database_refuses_is_a_400_not_a_retry(
 ) -> None:
     # Validation refuses these at the door; this is the net under it. A 503 would tell the
     # client to send the same thing again, forever.
-    refused = pending(shop, 1)
-    refused.row.update(change)
+    refused = pending(shop, 1, **change)
 
     async def main() -> list[Any]:
         return await asyncio.gather(
@@ -209,9 +217,9 @@ def test_a_value_the_database_refuses_is_a_400_not_a_retry(
 
     failure, stored = asyncio.run(main())
     if engine.dialect.name == "sqlite" and "source" in change:
-        assert isinstance(failure, int)  # SQLite does not hold text to its declared length
+        assert isinstance(failure, Placement)  # SQLite does not hold text to its declared length
         return
     assert isinstance(failure, Unstorable)
     assert not isinstance(failure, StorageUnavailable)
-    assert isinstance(stored, int)
+    assert isinstance(stored, Placement)
     assert count(engine, shop.project_id) == 1

@@ -48,7 +48,7 @@ def classify(exc: Exception, *, auth_scheme: str = "Basic") -> Failure:
     if isinstance(exc, UnsupportedMediaType):
         return Failure(415, str(exc))
     if isinstance(exc, RateLimited):
-        return Failure(429, str(exc), headers=exc.headers)
+        return Failure(429, str(exc), headers=rate_limit_headers(exc))
     if isinstance(exc, StorageUnavailable):
         return Failure(
             503,
@@ -56,6 +56,16 @@ def classify(exc: Exception, *, auth_scheme: str = "Basic") -> Failure:
             headers={"Retry-After": "1"},
         )
     return Failure(500, "An unexpected error occurred.")
+
+
+def rate_limit_headers(exc: RateLimited) -> dict[str, str]:
+    """``Retry-After`` and the ``RateLimit-*`` fields of the IETF draft."""
+    return {
+        "Retry-After": str(exc.reset_seconds),
+        "RateLimit-Limit": str(exc.limit),
+        "RateLimit-Remaining": str(exc.remaining),
+        "RateLimit-Reset": str(exc.reset_seconds),
+    }
 
 
 def pointer(error: FieldError, separator: str = "/") -> str:

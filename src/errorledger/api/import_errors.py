@@ -22,11 +22,11 @@ from errorledger.api.context import runtime
 from errorledger.api.failures import classify, pointer
 from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.responses import guarded, json_response
-from errorledger.core.clock import rfc3339_z
+from errorledger.clock import rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.offload import run_sized
+from errorledger.core.records import EntryRecord
 from errorledger.errors import FieldError, InvalidInput, NotFound
-from errorledger.storage.records import EntryRecord
 
 KIND = EntryKind.IMPORT_ERROR
 _SLUG = re.compile(r"[a-z0-9_-]{1,64}")

@@ -22,13 +22,13 @@ from errorledger.api.params import MAX_INT64, integer
 from errorledger.api.problem import problem_renderer
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.clock import rfc3339_z
 from errorledger.core.authn import Principal
-from errorledger.core.clock import rfc3339_z
 from errorledger.core.import_logs import ImportReport
 from errorledger.core.offload import run_sized
+from errorledger.core.records import ImportLogMessage, ImportLogRecord
 from errorledger.errors import FieldError, InvalidInput, NotFound
 from errorledger.runtime import Runtime
-from errorledger.storage.records import ImportLogMessage, ImportLogRecord
 
 STATUSES = (
     "Pending",

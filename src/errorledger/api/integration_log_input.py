@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from errorledger.api.body import parse_json
-from errorledger.core.clock import in_range, isoformat_us, now_us, to_us
+from errorledger.clock import in_range, isoformat_us, now_us, to_us
 from errorledger.errors import FieldError, InvalidInput
 
 Location = tuple[str | int, ...]

@@ -25,8 +25,8 @@ from errorledger.api.responses import encode_json, failure_response, guarded, js
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.offload import run_sized
 from errorledger.core.query import Page
+from errorledger.core.records import EntryRecord
 from errorledger.runtime import Runtime
-from errorledger.storage.records import EntryRecord
 
 KIND = EntryKind.INTEGRATION_LOG
 

@@ -48,13 +48,13 @@ from errorledger.api.failures import Failure, classify, pointer
 from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.clock import now_us, rfc3339_z
 from errorledger.core.authn import Principal
-from errorledger.core.clock import now_us, rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.offload import run_sized
+from errorledger.core.records import EntryRecord
 from errorledger.errors import FieldError, InvalidInput
 from errorledger.runtime import Runtime
-from errorledger.storage.records import EntryRecord
 from errorledger.tsa import HashAlgorithm, MessageImprint
 
 KIND = EntryKind.CAPSULE

@@ -25,11 +25,10 @@ from errorledger.api.params import (
 )
 from errorledger.api.problem import problem_renderer
 from errorledger.api.responses import guarded_with_request, json_response
-from errorledger.core.clock import rfc3339_z
+from errorledger.clock import rfc3339_z
 from errorledger.core.entries import EntryKind
+from errorledger.core.records import EntryFilter, EntryRecord
 from errorledger.errors import InvalidInput
-from errorledger.storage.records import EntryRecord
-from errorledger.storage.repository import EntryFilter
 from errorledger.tlog.leaf import canonical_json
 
 MAX_QUERY_LENGTH = 200

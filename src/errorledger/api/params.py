@@ -11,7 +11,7 @@ from datetime import datetime
 
 from starlette.requests import Request
 
-from errorledger.core.clock import to_us
+from errorledger.clock import to_us
 from errorledger.errors import InvalidInput
 
 MAX_ID_DIGITS = 18  # keeps ids inside a signed 64-bit column on every database

@@ -12,8 +12,8 @@ from errorledger.cli.output import (
     load_settings,
     open_database,
 )
+from errorledger.clock import rfc3339_z
 from errorledger.core.accounts import Accounts
-from errorledger.core.clock import rfc3339_z
 
 app = group("Integrations: the connectors whose exception logs a project collects.")
 

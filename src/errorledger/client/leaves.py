@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, overload
 
-from errorledger.core.clock import to_us
+from errorledger.clock import to_us
 from errorledger.tlog.hashing import HASH_SIZE, leaf_hash
 from errorledger.tlog.leaf import content_digest, leaf_data
 from errorledger.tlog.verify import VerificationError

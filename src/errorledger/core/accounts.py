@@ -14,10 +14,10 @@ import uuid
 
 from sqlalchemy import Connection, Engine
 
-from errorledger.core.clock import now_us
+from errorledger.clock import now_us
+from errorledger.core.records import IntegrationRecord, KeyRecord, ProjectRecord
 from errorledger.errors import InvalidInput, NotFound
-from errorledger.storage import repository
-from errorledger.storage.records import IntegrationRecord, KeyRecord, ProjectRecord
+from errorledger.storage import accounts as stored_accounts
 
 SCOPES = ("ingest", "read", "admin")
 DEFAULT_SCOPES = frozenset({"ingest", "read"})
@@ -111,10 +111,10 @@ class Accounts:
     def revoke_key(self, key_id: str) -> bool:
         """Revoke at once; False when it was revoked already. Unknown keys raise NotFound."""
         with self._engine.begin() as conn:
-            if repository.revoke_key(conn, key_id, at=now_us()):
-                repository.delete_access_tokens(conn, key_id)  # dead with it; kept no longer
+            if stored_accounts.revoke_key(conn, key_id, at=now_us()):
+                stored_accounts.delete_access_tokens(conn, key_id)  # dead with it; kept no longer
                 return True
-            if repository.get_key(conn, key_id) is None:
+            if stored_accounts.get_key(conn, key_id) is None:
                 raise NotFound("Key")
             return False
 
@@ -124,7 +124,7 @@ class Accounts:
 
     def projects(self) -> list[ProjectRecord]:
         with self._engine.connect() as conn:
-            return repository.list_projects(conn)
+            return stored_accounts.list_projects(conn)
 
     def keys(self, project_id: str) -> list[ListedKey]:
         """The project's keys, revoked ones included, never their secrets."""
@@ -132,13 +132,13 @@ class Accounts:
             _require_project(conn, project_id)
             return [
                 ListedKey(key, created_at)
-                for key, created_at in repository.list_keys(conn, project_id)
+                for key, created_at in stored_accounts.list_keys(conn, project_id)
             ]
 
     def integrations(self, project_id: str) -> list[IntegrationRecord]:
         with self._engine.connect() as conn:
             _require_project(conn, project_id)
-            return repository.list_integrations(conn, project_id)
+            return stored_accounts.list_integrations(conn, project_id)
 
     def bootstrap(self) -> Bootstrap | None:
         """On an empty database: a default project, integration and admin key.
@@ -147,8 +147,8 @@ class Accounts:
         an empty database make one default project between them, not one each.
         """
         with self._engine.begin() as conn:
-            repository.lock_accounts(conn)
-            if repository.has_projects(conn):
+            stored_accounts.lock_accounts(conn)
+            if stored_accounts.has_projects(conn):
                 return None
             project = _insert_project(conn, "default")
             integration = _insert_integration(conn, project.id, "default")
@@ -161,7 +161,7 @@ def _insert_project(conn: Connection, name: str) -> ProjectRecord:
     if not name or len(name) > 200:
         raise InvalidInput.single(("name",), "invalid", "a project name has 1 to 200 characters")
     record = ProjectRecord(id=str(uuid.uuid4()), name=name, created_at=now_us())
-    repository.insert_project(conn, record)
+    stored_accounts.insert_project(conn, record)
     return record
 
 
@@ -180,7 +180,7 @@ def _insert_key(conn: Connection, project_id: str, scopes: list[str] | None) -> 
         revoked_at=None,
     )
     _require_project(conn, project_id)
-    repository.insert_key(conn, record, created_at=now_us())
+    stored_accounts.insert_key(conn, record, created_at=now_us())
     return issued
 
 
@@ -192,12 +192,12 @@ def _insert_integration(conn: Connection, project_id: str, name: str) -> Integra
         )
     created_at = now_us()
     _require_project(conn, project_id)
-    integration_id = repository.insert_integration(
+    integration_id = stored_accounts.insert_integration(
         conn, project_id=project_id, name=name, created_at=created_at
     )
     return IntegrationRecord(integration_id, project_id, name, created_at)
 
 
 def _require_project(conn: Connection, project_id: str) -> None:
-    if repository.get_project(conn, project_id) is None:
+    if stored_accounts.get_project(conn, project_id) is None:
         raise NotFound("Project")

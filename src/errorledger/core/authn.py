@@ -18,13 +18,13 @@ from typing import Generic, TypeVar
 from anyio import to_thread
 from sqlalchemy import Connection, Engine
 
+from errorledger.clock import now_us
 from errorledger.core.accounts import hash_secret, is_key_id, split_token
-from errorledger.core.clock import now_us
 from errorledger.core.ratelimit import RateLimiter
+from errorledger.core.records import KeyRecord
 from errorledger.errors import AuthenticationFailed, NotFound, PermissionDenied
-from errorledger.storage import repository
-from errorledger.storage.records import KeyRecord
-from errorledger.storage.writer import Writer
+from errorledger.storage import accounts as stored_accounts
+from errorledger.storage.writes import Writer
 
 ACCESS_TOKEN_PREFIX = "elat_"  # noqa: S105  (a prefix, not a secret)
 _CACHE_SIZE = 10_000
@@ -133,10 +133,10 @@ class Authenticator:
         now = now_us()
 
         def store(conn: Connection) -> bool:
-            if not repository.active_key_ids(conn, [principal.key_id]):
+            if not stored_accounts.active_key_ids(conn, [principal.key_id]):
                 return False
-            repository.delete_access_tokens(conn, principal.key_id, expired_by=now)
-            repository.insert_access_token(
+            stored_accounts.delete_access_tokens(conn, principal.key_id, expired_by=now)
+            stored_accounts.insert_access_token(
                 conn,
                 token_hash=digest,
                 key_id=principal.key_id,
@@ -155,15 +155,15 @@ class Authenticator:
 
         def active() -> bool:
             with self._engine.connect() as conn:
-                return bool(repository.active_key_ids(conn, [principal.key_id]))
+                return bool(stored_accounts.active_key_ids(conn, [principal.key_id]))
 
         if not await to_thread.run_sync(active):
             raise AuthenticationFailed("The key was revoked.")
 
     def _load_key(self, key_id: str) -> KeyRecord | None:
         with self._engine.connect() as conn:
-            return repository.get_key(conn, key_id)
+            return stored_accounts.get_key(conn, key_id)
 
     def _load_token(self, digest: bytes) -> tuple[KeyRecord, int] | None:
         with self._engine.connect() as conn:
-            return repository.get_access_token(conn, digest)
+            return stored_accounts.get_access_token(conn, digest)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from errorledger.core.records import EntryCursor
 from errorledger.errors import InvalidInput
-from errorledger.storage.records import EntryCursor
 
 _INT64 = range(-(2**63), 2**63)
 _MAX_LENGTH = 64  # two 64-bit integers and a dot, in base64, with room to spare

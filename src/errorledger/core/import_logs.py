@@ -16,9 +16,9 @@ from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
+from errorledger.core.records import EntryRecord, ImportLogMessage, ImportLogRecord
 from errorledger.errors import NotFound
-from errorledger.storage import repository
-from errorledger.storage.records import EntryRecord, ImportLogMessage, ImportLogRecord
+from errorledger.storage import import_logs as stored_import_logs
 
 MAX_OFFSET = 2**62
 
@@ -83,7 +83,7 @@ class ImportLogs:
                 error_count=0,
                 warning_count=0,
             )
-            repository.insert_import_log(conn, record)
+            stored_import_logs.insert_import_log(conn, record)
             _append(conn, record.id, entry, status=None)
             created.append(
                 dataclasses.replace(
@@ -129,7 +129,7 @@ class ImportLogs:
             def logs(offset: int, limit: int) -> list[ImportLogRecord]:
                 if offset > MAX_OFFSET:
                     return []  # further than any log can reach, and than an OFFSET can say
-                return repository.list_import_logs(
+                return stored_import_logs.list_import_logs(
                     conn,
                     project_id=principal.project_id,
                     api_reference_id=api_reference_id,
@@ -150,7 +150,7 @@ class ImportLogs:
     ) -> ImportLogDetail:
         def read(conn: Connection) -> ImportLogDetail:
             log = _require_log(conn, principal.project_id, api_reference_id, log_id)
-            errors, warnings = repository.import_log_messages_of(conn, log_id)
+            errors, warnings = stored_import_logs.import_log_messages_of(conn, log_id)
             return ImportLogDetail(log, errors, warnings)
 
         return await self._query.read(principal, read)
@@ -173,7 +173,7 @@ def _draft(
 
 
 def _append(conn: Connection, log_id: str, entry: EntryRecord, *, status: str | None) -> None:
-    repository.update_import_log(
+    stored_import_logs.update_import_log(
         conn,
         log_id,
         status=status,
@@ -186,7 +186,7 @@ def _append(conn: Connection, log_id: str, entry: EntryRecord, *, status: str | 
 def _require_log(
     conn: Connection, project_id: str, api_reference_id: str, log_id: str
 ) -> ImportLogRecord:
-    found = repository.get_import_log(
+    found = stored_import_logs.get_import_log(
         conn, project_id=project_id, api_reference_id=api_reference_id, log_id=log_id
     )
     if found is None:

@@ -14,11 +14,11 @@ from errorledger.core.authn import Principal
 from errorledger.core.cursor import decode_cursor, encode_cursor
 from errorledger.core.entries import EntryKind
 from errorledger.core.ratelimit import RateLimiter
+from errorledger.core.records import EntryCursor, EntryFilter, EntryRecord
 from errorledger.errors import AuthenticationFailed, ErrorledgerError, NotFound, Unstorable
-from errorledger.storage import repository
+from errorledger.storage import accounts as stored_accounts
+from errorledger.storage import entries as stored_entries
 from errorledger.storage.database import is_data_error
-from errorledger.storage.records import EntryCursor, EntryRecord
-from errorledger.storage.repository import EntryFilter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -52,11 +52,10 @@ class EntryQuery:
         def read(conn: Connection) -> list[EntryRecord]:
             if integration_id is not None:
                 _require_integration(conn, principal, integration_id)
-            return repository.list_entries(
+            return stored_entries.search(
                 conn,
                 project_id=principal.project_id,
-                kind=kind.value,
-                source=source,
+                where=EntryFilter(kinds=[kind.value], source=source),
                 after=after,
                 limit=page_size + 1,
             )
@@ -71,7 +70,7 @@ class EntryQuery:
         after = None if cursor is None else decode_cursor(cursor)
         rows = await self._read(
             principal,
-            lambda conn: repository.search_entries(
+            lambda conn: stored_entries.search(
                 conn,
                 project_id=principal.project_id,
                 where=where,
@@ -96,7 +95,7 @@ class EntryQuery:
         def read(conn: Connection) -> EntryRecord | None:
             if integration_id is not None:
                 _require_integration(conn, principal, integration_id)
-            return repository.get_entry(
+            return stored_entries.get(
                 conn,
                 project_id=principal.project_id,
                 kind=None if kind is None else kind.value,
@@ -115,7 +114,7 @@ class EntryQuery:
         principal.require("read")
         entry = await self._read(
             principal,
-            lambda conn: repository.get_entry_by_uid(
+            lambda conn: stored_entries.get_by_uid(
                 conn, project_id=principal.project_id, kind=kind.value, uid=uid, source=source
             ),
         )
@@ -135,7 +134,7 @@ class EntryQuery:
 
         def run() -> T:
             with self._engine.connect() as conn:
-                if not repository.active_key_ids(conn, [principal.key_id]):
+                if not stored_accounts.active_key_ids(conn, [principal.key_id]):
                     raise AuthenticationFailed("The key was revoked.")
                 return read(conn)
 
@@ -159,7 +158,7 @@ def _page(rows: list[EntryRecord], page_size: int) -> Page:
 
 
 def _require_integration(conn: Connection, principal: Principal, integration_id: int) -> None:
-    found = repository.get_integration(
+    found = stored_accounts.get_integration(
         conn, project_id=principal.project_id, integration_id=integration_id
     )
     if found is None:

@@ -12,17 +12,17 @@ import hashlib
 
 from sqlalchemy import Connection
 
+from errorledger.clock import now_us
 from errorledger.core.authn import Principal
-from errorledger.core.clock import now_us
 from errorledger.core.query import EntryQuery
+from errorledger.core.records import CheckpointRecord, LeafFields
 from errorledger.errors import InvalidInput, NotFound
 from errorledger.keyring import Keyring
-from errorledger.storage import repository
-from errorledger.storage.records import CheckpointRecord
-from errorledger.storage.sequencing import leaf_of
-from errorledger.storage.writer import Writer
+from errorledger.storage import merkle
+from errorledger.storage.writes import Writer
 from errorledger.tlog import tiles
 from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
+from errorledger.tlog.leaf import leaf_data
 from errorledger.tlog.proofs import (
     consistency_plan,
     consistency_proof,
@@ -47,8 +47,8 @@ class Transparency:
         """The checkpoint of ``size`` (one made earlier), or one covering the whole log."""
 
         def latest(conn: Connection) -> tuple[CheckpointRecord | None, int]:
-            found = repository.get_checkpoint(conn, principal.project_id, size)
-            return found, repository.tree_size(conn, principal.project_id)
+            found = merkle.get_checkpoint(conn, principal.project_id, size)
+            return found, merkle.tree_size(conn, principal.project_id)
 
         found, current = await self._query.read(principal, latest)
         if size is not None:
@@ -61,11 +61,11 @@ class Transparency:
 
     def _make(self, conn: Connection, project_id: str) -> CheckpointRecord:
         """In the writer's transaction: a signed, timestamped checkpoint of the log now."""
-        size = repository.tree_size(conn, project_id)
-        existing = repository.get_checkpoint(conn, project_id, size)
+        size = merkle.tree_size(conn, project_id)
+        existing = merkle.get_checkpoint(conn, project_id, size)
         if existing is not None:
             return existing
-        stored = repository.read_tlog_hashes(conn, project_id, root_plan(size))
+        stored = merkle.read_hashes(conn, project_id, root_plan(size))
         root = stored_root(size, stored)
         note = sign_checkpoint(
             Checkpoint(self.origin(project_id), size, root), self._keys.log_signer
@@ -79,7 +79,7 @@ class Transparency:
             timestamp_token=self._keys.tsa.issue(imprint).der,
             created_at=now_us(),
         )
-        return repository.insert_checkpoint(conn, record)
+        return merkle.insert_checkpoint(conn, record)
 
     async def inclusion(self, principal: Principal, leaf_index: int, tree_size: int) -> list[bytes]:
         def read(conn: Connection) -> list[bytes]:
@@ -89,7 +89,7 @@ class Transparency:
                     ("query", "leaf_index"), "invalid", "leaf_index must be below tree_size"
                 )
             plan = inclusion_plan(leaf_index, tree_size)
-            stored = repository.read_tlog_hashes(conn, principal.project_id, plan)
+            stored = merkle.read_hashes(conn, principal.project_id, plan)
             return inclusion_proof(leaf_index, tree_size, stored)
 
         return await self._query.read(principal, read)
@@ -102,7 +102,7 @@ class Transparency:
                     ("query", "first"), "invalid", "first must be at most second"
                 )
             plan = consistency_plan(first, second)
-            stored = repository.read_tlog_hashes(conn, principal.project_id, plan)
+            stored = merkle.read_hashes(conn, principal.project_id, plan)
             return consistency_proof(first, second, stored)
 
         return await self._query.read(principal, read)
@@ -111,8 +111,8 @@ class Transparency:
         """The exact leaf data of leaves [first, end)."""
 
         def read(conn: Connection) -> list[bytes]:
-            rows = repository.leaf_fields(conn, principal.project_id, first, end)
-            return [leaf_of(row) for row in rows]
+            rows = merkle.leaf_fields(conn, principal.project_id, first, end)
+            return [_leaf(fields) for fields in rows]
 
         found = await self._query.read(principal, read)
         if len(found) != end - first:
@@ -122,20 +122,29 @@ class Transparency:
     async def tile(self, principal: Principal, tile: tiles.Tile) -> bytes:
         def read(conn: Connection) -> bytes:
             # First, so that no index past the log (any number of digits) reaches a query.
-            if not tiles.tile_exists(tile, repository.tree_size(conn, principal.project_id)):
+            if not tiles.tile_exists(tile, merkle.tree_size(conn, principal.project_id)):
                 raise NotFound("Tile")
             if tile.is_entries:
                 indices = tiles.tile_leaf_indices(tile)
-                rows = repository.leaf_fields(
-                    conn, principal.project_id, indices.start, indices.stop
-                )
-                return tiles.entry_bundle([leaf_of(row) for row in rows])
-            stored = repository.read_tlog_hashes(conn, principal.project_id, tiles.tile_nodes(tile))
+                rows = merkle.leaf_fields(conn, principal.project_id, indices.start, indices.stop)
+                return tiles.entry_bundle([_leaf(fields) for fields in rows])
+            stored = merkle.read_hashes(conn, principal.project_id, tiles.tile_nodes(tile))
             return tiles.tile_bytes(tile, stored)
 
         return await self._query.read(principal, read)
 
 
+def _leaf(fields: LeafFields) -> bytes:
+    return leaf_data(
+        kind=fields.kind,
+        entry_id=fields.entry_id,
+        project=fields.project_id,
+        source=fields.source,
+        received_at=fields.received_at,
+        content_sha256=fields.content_sha256,
+    )
+
+
 def _require_size(conn: Connection, project_id: str, size: int, name: str) -> None:
-    if size > repository.tree_size(conn, project_id):
+    if size > merkle.tree_size(conn, project_id):
         raise InvalidInput.single(("query", name), "invalid", f"{name} is larger than the log")

@@ -1,40 +1,47 @@
-"""The group-commit batch's statements, run on the DB-API cursor.
+"""The group-commit batch's statements, run on the DB-API cursor (``dbapi``).
 
-Every batch runs these few statements. Through SQLAlchemy's Core each one cost more Python
-than the rows it carried (cache keys, expanding IN parameters, result objects), and the
-writer thread has to hold the GIL for all of it, which the request handlers then wait for.
-At the DB-API level a batch is a handful of driver calls. The SQL is plain and portable:
-only the parameter marker and the id allocation differ between SQLite and PostgreSQL.
+Every batch runs these few statements; at the DB-API level a batch is a handful of driver
+calls. The SQL is plain and portable: only the parameter marker and the id allocation
+differ between SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import operator
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
+from errorledger.core.records import NewEntry, Placement
+from errorledger.storage import dbapi
 from errorledger.storage.sequencing import Sequencer
 from errorledger.storage.tables import entries
 
-ENTRY_COLUMNS = tuple(column.name for column in entries.columns)
 _INSERT_CHUNK = 1000  # rows per statement: 18 columns stay under every driver's parameter cap
+# Where each column's value comes from: the entry, or what storage assigned it.
+_FROM_PLACEMENT = {"id": "id", "leaf_index": "leaf_index", "leaf_hash": "leaf_hash"}
+_FROM_ENTRY = {"content": "content_json", "redactions": "redactions_json"}
+COLUMNS = tuple(column.name for column in entries.columns)
+_VALUES: list[tuple[bool, Callable[[Any], Any]]] = [
+    (
+        name in _FROM_PLACEMENT,
+        operator.attrgetter(_FROM_PLACEMENT.get(name) or _FROM_ENTRY.get(name, name)),
+    )
+    for name in COLUMNS
+]
 
 
 class BatchStatements:
-    """The writer's statements for one database; ``cursor`` gives the cursor to run them on."""
+    """The writer's statements for one database, run on a cursor of the batch's
+    transaction."""
 
     def __init__(self, conn: Connection) -> None:
-        self._sqlite = conn.dialect.name == "sqlite"
-        self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._row = "(" + ", ".join([self._marker] * len(ENTRY_COLUMNS)) + ")"
-        self._insert = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+        self._sqlite = not dbapi.is_postgres(conn)
+        self._marker = dbapi.marker(conn)
+        self._row = "(" + ", ".join([self._marker] * len(COLUMNS)) + ")"
+        self._insert = f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES "
         self._sequencer = Sequencer(postgres=not self._sqlite)
-
-    @staticmethod
-    def cursor(conn: Connection) -> Any:
-        """A DB-API cursor inside ``conn``'s current transaction."""
-        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def _markers(self, count: int) -> str:
         return ", ".join([self._marker] * count) if count else "NULL"
@@ -43,8 +50,8 @@ class BatchStatements:
         self, cursor: Any, key_ids: Collection[str], integration_ids: Collection[int]
     ) -> tuple[set[str], set[tuple[str, int]], int | None]:
         """Which keys are active, which integrations exist (with their project), and, on
-        SQLite, the largest entry id: one statement, since each statement costs the writer
-        a wait for the GIL."""
+        SQLite, the largest entry id: one statement, since each statement is a trip through
+        the driver with the GIL held."""
         parts = [
             "SELECT 'k', key_id, NULL FROM api_keys WHERE revoked_at IS NULL"
             f" AND key_id IN ({self._markers(len(key_ids))})"
@@ -88,27 +95,25 @@ class BatchStatements:
         return [int(row[0]) for row in cursor.fetchall()]
 
     def store_entries(
-        self, cursor: Any, rows: Sequence[dict[str, Any]], *, max_id: int | None
-    ) -> None:
-        """Give each row (``content`` and ``redactions`` already JSON text,
-        ``content_sha256`` set) its ``id``, its leaf in its project's log, and insert it.
-        ``max_id`` is what ``check`` read (SQLite only)."""
-        if not rows:
-            return
-        ids = self.allocate_entry_ids(cursor, len(rows), max_id=max_id)
-        for row, entry_id in zip(rows, ids, strict=True):
-            row["id"] = entry_id
-        self._sequencer.sequence(cursor, rows)
-        self._insert_rows(cursor, rows)
+        self, cursor: Any, new: Sequence[NewEntry], *, max_id: int | None
+    ) -> list[Placement]:
+        """Give each entry its id and its leaf in its project's log, insert them, and return
+        what they were given, in order. ``max_id`` is what ``check`` read (SQLite)."""
+        if not new:
+            return []
+        ids = self.allocate_entry_ids(cursor, len(new), max_id=max_id)
+        placements = self._sequencer.sequence(cursor, list(zip(ids, new, strict=True)))
+        self._insert_rows(cursor, new, placements)
+        return placements
 
-    def _insert_rows(self, cursor: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """One multi-row INSERT per chunk, not a statement per row: each statement is a
-        trip through the driver."""
-        others = ENTRY_COLUMNS[1:]
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            chunk = rows[start : start + _INSERT_CHUNK]
+    def _insert_rows(
+        self, cursor: Any, new: Sequence[NewEntry], placements: Sequence[Placement]
+    ) -> None:
+        """One multi-row INSERT per chunk, not a statement per row."""
+        for start in range(0, len(new), _INSERT_CHUNK):
+            end = start + _INSERT_CHUNK
             params: list[Any] = []
-            for row in chunk:
-                params.append(row["id"])
-                params.extend([row[name] for name in others])
-            cursor.execute(self._insert + ", ".join([self._row] * len(chunk)), tuple(params))
+            for entry, placement in zip(new[start:end], placements[start:end], strict=True):
+                params.extend(get(placement if assigned else entry) for assigned, get in _VALUES)
+            count = len(new[start:end])
+            cursor.execute(self._insert + ", ".join([self._row] * count), tuple(params))

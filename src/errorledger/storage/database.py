@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import StatementError
 
 from errorledger.errors import ConfigurationError
-from errorledger.keyfiles import make_private_directory, make_private_file
+from errorledger.files import make_private_directory, make_private_file
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from errorledger.core.clock import now_us
+from errorledger.clock import now_us
 from errorledger.tsa import _der
 from errorledger.tsa.identity import TsaIdentity, check_identity
 from errorledger.tsa.imprint import HashAlgorithm, MessageImprint

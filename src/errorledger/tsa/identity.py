@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from errorledger.errors import ConfigurationError
-from errorledger.keyfiles import locked, write_private_file
+from errorledger.files import locked, write_private_file
 
 KEY_FILE = "tsa-key.pem"
 CERTIFICATE_FILE = "tsa-cert.pem"

@@ -2,6 +2,10 @@
 sizes and checkpoints. Entries stored before this revision are sequenced here, per project
 in id order.
 
+Frozen: this file imports no code of the package. It computes leaves as the log defined
+them when it was written, so a later change to the live leaf format cannot rewrite the
+history a fresh database gets from this upgrade.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23
@@ -9,10 +13,13 @@ Create Date: 2026-11-23
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+import msgspec
+import rfc8785
 import sqlalchemy as sa
 from alembic import op
-
-from errorledger.storage.sequencing import backfill
 
 revision = "0003"
 down_revision = "0002"
@@ -53,7 +60,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("project_id", "size", name="pk_tlog_checkpoints"),
     )
-    backfill(op.get_bind())
+    _backfill(op.get_bind())
 
 
 def downgrade() -> None:
@@ -65,3 +72,92 @@ def downgrade() -> None:
         batch.drop_column("content_sha256")
         batch.drop_column("leaf_hash")
         batch.drop_column("leaf_index")
+
+
+# The log as this revision defines it ------------------------------------------------------
+
+_sorted_json = msgspec.json.Encoder(order="sorted").encode
+
+
+def _is_plain(value: Any) -> bool:
+    """No floats and no object key at or above U+D800: JSON with sorted keys is RFC 8785."""
+    if isinstance(value, float):
+        return False
+    if isinstance(value, dict):
+        return all(
+            (key.isascii() or max(key) < "\ud800") and _is_plain(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(_is_plain(item) for item in value)
+    return True
+
+
+def _canonical(value: Any) -> bytes:
+    return _sorted_json(value) if _is_plain(value) else rfc8785.dumps(value)
+
+
+def _leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _subtree_hashes(leaves: list[bytes]) -> list[tuple[int, int, bytes]]:
+    """Every complete subtree's (level, index, hash) over ``leaves``: the stored hashes of
+    a log that starts empty."""
+    found = [(0, index, digest) for index, digest in enumerate(leaves)]
+    level, row = 0, leaves
+    while len(row) > 1:
+        row = [_node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        level += 1
+        found += [(level, index, digest) for index, digest in enumerate(row)]
+    return found
+
+
+def _backfill(conn: Any) -> None:
+    """Sequence every entry, per project in id order, into logs that start empty."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, project_id, kind, source, received_at, content FROM entries "
+            "WHERE leaf_index IS NULL ORDER BY project_id, id"
+        )
+    ).all()
+    by_project: dict[str, list[Any]] = {}
+    for row in rows:
+        by_project.setdefault(row.project_id, []).append(row)
+    for project_id, entries in by_project.items():
+        leaves = []
+        for index, entry in enumerate(entries):
+            digest = hashlib.sha256(_canonical(msgspec.json.decode(entry.content))).hexdigest()
+            data = _sorted_json(
+                {
+                    "content_sha256": digest,
+                    "id": entry.id,
+                    "kind": entry.kind,
+                    "project": project_id,
+                    "received_at": entry.received_at,
+                    "source": entry.source,
+                }
+            )
+            leaves.append(_leaf_hash(data))
+            conn.execute(
+                sa.text(
+                    "UPDATE entries SET leaf_index = :i, leaf_hash = :h, content_sha256 = :d "
+                    "WHERE id = :id"
+                ),
+                {"i": index, "h": leaves[-1], "d": digest, "id": entry.id},
+            )
+        for level, index, node in _subtree_hashes(leaves):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO tlog_hashes (project_id, level, idx, hash) VALUES (:p, :l, :i, :h)"
+                ),
+                {"p": project_id, "l": level, "i": index, "h": node},
+            )
+        conn.execute(
+            sa.text("INSERT INTO tlog_trees (project_id, size) VALUES (:p, :s)"),
+            {"p": project_id, "s": len(leaves)},
+        )

@@ -1,5 +1,6 @@
-"""Secret files: written whole, mode 0600 from the moment they exist, durable; private
-directories; and a lock so processes starting at once agree on one key."""
+"""Files the service keeps: secret files written whole, mode 0600 from the moment they
+exist, and durable; private directories; fsync; and a lock so processes starting at once
+agree on one key."""
 
 from __future__ import annotations
 
@@ -30,12 +31,21 @@ def write_private_file(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
-def fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+def fsync(path: Path) -> None:
+    """Flush ``path`` to disk. fsync flushes a file whichever descriptor wrote it, so
+    SQLite's own descriptors stay untouched."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (a file just made in it) durable, where the file system
+    can sync a directory; where it cannot, the entries are as durable as it makes them."""
+    with contextlib.suppress(OSError):
+        fsync(directory)
 
 
 @contextlib.contextmanager

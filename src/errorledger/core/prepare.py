@@ -1,0 +1,108 @@
+"""The CPU work of the write path, before storage: redact, fingerprint, encode, digest.
+
+``prepare`` turns a validated draft into the ``NewEntry`` that storage takes; what it kept
+aside (the redacted content and pointers, decoded) becomes the ``EntryRecord`` once storage
+says where the entry went.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Any
+
+import msgspec
+
+from errorledger.core.entries import EntryDraft
+from errorledger.core.fingerprint import fingerprint
+from errorledger.core.records import EntryRecord, NewEntry, Placement
+from errorledger.core.redaction import Redaction, redact, redact_text
+from errorledger.tlog.leaf import content_digest
+
+_encode_json = msgspec.json.Encoder().encode
+# Entry uids name records, they guard nothing (keys do): a seeded PRNG gives their random
+# bits without a system call per request.
+_uid_bits = random.Random().getrandbits  # noqa: S311
+
+
+def new_uid(now_us: int) -> str:
+    """A UUIDv7 (RFC 9562): the millisecond first, so new uids land at the end of the uid
+    index instead of on a random page of it, which each commit would rewrite whole."""
+    variant_and_random = _uid_bits(62) | 1 << 63
+    h = f"{now_us // 1000:012x}7{_uid_bits(12):03x}{variant_and_random:016x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Prepared:
+    """An entry ready for storage, and its content and redaction report as the caller will
+    see them."""
+
+    entry: NewEntry
+    content: dict[str, Any]
+    redactions: list[str]
+
+    def record(self, placement: Placement) -> EntryRecord:
+        entry = self.entry
+        return EntryRecord(
+            id=placement.id,
+            uid=entry.uid,
+            project_id=entry.project_id,
+            kind=entry.kind,
+            source=entry.source,
+            received_at=entry.received_at,
+            occurred_at=entry.occurred_at,
+            status_code=entry.status_code,
+            message=entry.message,
+            url=entry.url,
+            fingerprint=entry.fingerprint,
+            protected=entry.protected,
+            redactions=self.redactions,
+            content=self.content,
+            leaf_index=placement.leaf_index,
+            leaf_hash=placement.leaf_hash,
+            content_sha256=entry.content_sha256,
+        )
+
+
+def prepare(
+    draft: EntryDraft, *, project_id: str, key_id: str, received_at: int, redacting: bool
+) -> Prepared:
+    redacted = redact(draft.content) if redacting else Redaction(draft.content, [])
+    message = _clean_text(draft.message, redacting=redacting)
+    url = _clean_text(draft.url, redacting=redacting)
+    entry = NewEntry(
+        uid=new_uid(received_at),
+        project_id=project_id,
+        kind=draft.kind.value,
+        source=draft.source,
+        received_at=received_at,
+        occurred_at=received_at if draft.occurred_at is None else draft.occurred_at,
+        status_code=draft.status_code,
+        message=message,
+        url=url,
+        fingerprint=fingerprint(
+            kind=draft.kind.value,
+            source=draft.source,
+            exception_type=draft.exception_type,
+            status_code=draft.status_code,
+            message=message,
+            url=url,
+        ),
+        protected=redacted.fired,
+        redactions_json=_encode_json(redacted.paths).decode(),
+        content_json=_encode_json(redacted.content).decode(),
+        content_sha256=content_digest(redacted.content),
+        key_id=key_id,
+    )
+    return Prepared(entry, redacted.content, redacted.paths)
+
+
+def _clean_text(text: str | None, *, redacting: bool) -> str | None:
+    """Text for a column of its own (message, url): redacted, and without NUL, which
+    PostgreSQL text cannot hold (the content keeps it)."""
+    if text is None:
+        return None
+    if redacting:
+        text = redact_text(text)
+    return text.replace("\x00", "\ufffd")

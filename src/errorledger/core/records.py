@@ -1,0 +1,148 @@
+"""The domain's plain records: what storage stores and hands back, and what the core and
+the API pass around. They depend on nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProjectRecord:
+    id: str
+    name: str
+    created_at: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyRecord:
+    key_id: str
+    project_id: str
+    secret_hash: bytes
+    scopes: frozenset[str]
+    revoked_at: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IntegrationRecord:
+    id: int
+    project_id: str
+    name: str
+    created_at: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class NewEntry:
+    """An entry on its way to storage: redacted, encoded and digested. Storage assigns the
+    rest (``Placement``) in the transaction that stores it."""
+
+    uid: str
+    project_id: str
+    kind: str
+    source: str
+    received_at: int  # microseconds since the epoch, UTC, as everywhere
+    occurred_at: int
+    status_code: int | None
+    message: str | None
+    url: str | None
+    fingerprint: str
+    protected: bool
+    redactions_json: str  # the redacted pointers, as JSON text
+    content_json: str  # the redacted content, as JSON text
+    content_sha256: str  # of the content's canonical JSON (tlog.leaf)
+    key_id: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Placement:
+    """What storage gives an entry as it stores it: its id, and its leaf in the project's
+    transparency log."""
+
+    id: int
+    leaf_index: int
+    leaf_hash: bytes
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class LeafFields:
+    """What an entry's leaf is made of (``tlog.leaf.leaf_data``)."""
+
+    entry_id: int
+    project_id: str
+    kind: str
+    source: str
+    received_at: int
+    content_sha256: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class EntryRecord:
+    """A stored entry, as it is read back."""
+
+    id: int
+    uid: str
+    project_id: str
+    kind: str
+    source: str
+    received_at: int
+    occurred_at: int
+    status_code: int | None
+    message: str | None
+    url: str | None
+    fingerprint: str
+    protected: bool
+    redactions: list[str]
+    content: dict[str, Any]
+    leaf_index: int
+    leaf_hash: bytes
+    content_sha256: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EntryCursor:
+    """Where a newest-first page ended: the next page starts strictly below it."""
+
+    occurred_at: int
+    id: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportLogMessage:
+    code: str
+    message: str
+    path: str
+    details: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportLogRecord:
+    id: str
+    project_id: str
+    api_reference_id: str
+    status: str
+    created_at: int
+    error_count: int
+    warning_count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    project_id: str
+    size: int
+    root_hash: bytes
+    note: str
+    timestamp_token: bytes
+    created_at: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class EntryFilter:
+    """The native list's filters; None means "any"."""
+
+    kinds: Sequence[str] | None = None
+    source: str | None = None
+    since: int | None = None
+    until: int | None = None
+    status_code: int | None = None
+    text: str | None = None
