@@ -8,10 +8,12 @@ import logging
 from sqlalchemy import Engine
 
 from errorledger.core.authn import Authenticator
+from errorledger.core.capsules import Capsules
 from errorledger.core.import_logs import ImportLogs
 from errorledger.core.ingest import Ingestor
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
+from errorledger.core.timestamping import Timestamping
 from errorledger.core.transparency import Transparency
 from errorledger.files import make_private_directory
 from errorledger.keyring import load_keyring
@@ -59,6 +61,8 @@ class Runtime:
         self.transparency = Transparency(
             self.entries, self.writer, self.keys, origin=settings.log_origin
         )
+        self.capsules = Capsules(self.ingestor, self.keys.tsa)
+        self.timestamping = Timestamping(self.authenticator, self.limiter, self.keys.tsa)
 
     def start(self) -> None:
         revision = migrate.upgrade(self.write_engine)

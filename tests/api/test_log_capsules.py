@@ -454,3 +454,27 @@ def test_routing_errors_under_v4_have_the_capsule_shape(client: TestClient, tena
     assert "POST" in wrong_method.headers["allow"]
     unknown = client.get(f"/v4/applications/{tenant.project_id}/nothing", headers=tenant.bearer)
     assert_capsule_error(unknown, 404, "NOT_FOUND")
+
+
+def test_a_refused_capsule_costs_no_signature(
+    settings: Settings, tmp_path: Path, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited = dataclasses.replace(
+        settings, data_dir=tmp_path / "limited", write_rate_limit="2/minute"
+    )
+    runtime = Runtime(limited)
+    signed: list[object] = []
+    issue = runtime.keys.tsa.issue
+    monkeypatch.setattr(
+        runtime.keys.tsa, "issue", lambda imprint: signed.append(imprint) or issue(imprint)
+    )
+    reader = scoped_bearer(limited, tenant, "read")
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
+        statuses = [
+            client.post(
+                capsules_url(tenant), json={"hashSha256_b64": HASH}, headers=headers
+            ).status_code
+            for headers in (reader, tenant.bearer, tenant.bearer, tenant.bearer)
+        ]
+    assert statuses == [403, 201, 201, 429]
+    assert len(signed) == 2  # the two stored; neither the forbidden nor the limited one

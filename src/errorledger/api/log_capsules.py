@@ -50,17 +50,15 @@ from errorledger.api.request_id import request_id
 from errorledger.api.responses import guarded_with_request, json_response
 from errorledger.clock import now_us, rfc3339_z
 from errorledger.core.authn import Principal
-from errorledger.core.entries import EntryDraft, EntryKind
+from errorledger.core.capsules import HASH_FIELD, TIMESTAMP_FIELD
+from errorledger.core.entries import EntryKind
 from errorledger.core.offload import run_sized
 from errorledger.core.records import EntryRecord
 from errorledger.errors import FieldError, InvalidInput
 from errorledger.runtime import Runtime
-from errorledger.tsa import HashAlgorithm, MessageImprint
 
 KIND = EntryKind.CAPSULE
 APP_ENVS = ("DEVELOPMENT", "STAGING", "PRODUCTION")
-HASH_FIELD = "hashSha256_b64"
-TIMESTAMP_FIELD = "timestamp_b64"
 SHA256_SIZE = 32
 _HASH_MESSAGE = (
     f"Input should be the standard base64 of exactly {SHA256_SIZE} bytes: 44 characters,"
@@ -169,13 +167,7 @@ async def create(request: Request) -> Response:
     digest = await run_sized(
         len(raw), lambda: parse_capsule(parse_json(raw, max_depth=rt.settings.max_json_depth))
     )
-    principal.require("ingest")  # before a token is signed for a key that may not store it
-    token = rt.keys.tsa.issue(MessageImprint(HashAlgorithm.SHA256, digest))
-    capsule = {
-        HASH_FIELD: base64.b64encode(digest).decode(),
-        TIMESTAMP_FIELD: base64.b64encode(token.der).decode(),
-    }
-    await rt.ingestor.append(principal, EntryDraft(kind=KIND, source=app_env, content=capsule))
+    capsule = await rt.capsules.create(principal, app_env=app_env, digest=digest)
     return json_response(capsule, status=201)
 
 

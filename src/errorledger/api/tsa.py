@@ -32,7 +32,7 @@ from errorledger.api.context import runtime
 from errorledger.api.problem import problem_renderer
 from errorledger.api.responses import guarded_with_request
 from errorledger.errors import UnsupportedMediaType
-from errorledger.tsa import REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, respond
+from errorledger.tsa import REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE
 
 # A TimeStampReq is a digest and a few small fields: ~100 bytes with a SHA-512 imprint.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -49,12 +49,11 @@ def _media_type(request: Request) -> str:
 async def timestamp(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
-    await rt.limiter.hit(principal.key_id, "write")
-    await rt.authenticator.require_active(principal)
     if _media_type(request) != REQUEST_MEDIA_TYPE:
         raise UnsupportedMediaType(f"Send a DER TimeStampReq as {REQUEST_MEDIA_TYPE}.")
     query = await read_body(request, max_bytes=MAX_REQUEST_BYTES)
-    return Response(respond(rt.keys.tsa, query), media_type=RESPONSE_MEDIA_TYPE)
+    reply = await rt.timestamping.respond(principal, query)
+    return Response(reply, media_type=RESPONSE_MEDIA_TYPE)
 
 
 routes = [Route("/v1/tsa", timestamp, methods=["POST"])]
