@@ -34,7 +34,7 @@ def assert_unauthenticated(response: object) -> None:
     assert response.status_code == 401  # type: ignore[attr-defined]
     body = response.json()  # type: ignore[attr-defined]
     assert body["errors"][0]["code"] == "authentication_failed"
-    assert body["errors"][0]["status"] == 401
+    assert body["errors"][0]["status"] == "401"
     assert response.headers["www-authenticate"].startswith("Basic")  # type: ignore[attr-defined]
 
 

@@ -49,7 +49,7 @@ def assert_family_shape(response: Any, status: int) -> None:
     assert body["errors"]
     for error in body["errors"]:
         assert set(error) <= {"status", "code", "title", "detail", "source"}
-        assert error["status"] == status
+        assert error["status"] == str(status)
         assert isinstance(error["code"], str)
         assert error["code"]
         assert error["code"] == error["code"].lower()

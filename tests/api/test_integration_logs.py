@@ -1,6 +1,7 @@
 """Seed 000, integration exception logs: what an existing client sees."""
 
 import copy
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ def test_an_unknown_field_is_extra_forbidden(client: TestClient, tenant: Tenant)
     assert response.json() == {
         "errors": [
             {
-                "status": 400,
+                "status": "400",
                 "code": "extra_forbidden",
                 "title": "Extra Forbidden",
                 "detail": "Extra inputs are not permitted",
@@ -128,7 +129,7 @@ def test_each_invalid_field_is_pointed_at(
     response = post(client, tenant, body)
     assert response.status_code == 400
     error = only_error(response)
-    assert error["status"] == 400
+    assert error["status"] == "400"
     assert error["code"] == code
     assert error["source"] == {"pointer": pointer}
     assert error["detail"]
@@ -159,7 +160,7 @@ def test_an_unknown_integration_is_not_found(client: TestClient, tenant: Tenant)
     assert response.json() == {
         "errors": [
             {
-                "status": 404,
+                "status": "404",
                 "code": "not_found",
                 "title": "Not Found",
                 "detail": "The Integration could not be found with the search criteria given",
@@ -280,3 +281,20 @@ def test_secrets_are_redacted_before_storage(client: TestClient, tenant: Tenant)
     assert stored["request"]["headers"]["Content-Type"] == "text/html; charset=utf-8"
     assert "hunter2" not in str(stored)
     assert "sk_live" not in str(stored)
+
+
+def test_the_ingest_lane_has_a_request_id_and_a_log_line_like_every_route(
+    client: TestClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"/api/v3/integrations/{tenant.integration_id}/logs"
+    with caplog.at_level(logging.INFO, logger="errorledger.requests"):
+        refused = client.post(
+            url, json={"nope": 1}, auth=tenant.basic, headers={"X-Request-Id": "r-1"}
+        )
+        created = client.post(url, json=SEED_EXAMPLE, auth=tenant.basic)
+    assert refused.status_code == 400
+    assert refused.headers["x-request-id"] == "r-1"
+    assert created.headers["x-request-id"].startswith("req_")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "errorledger.requests"]
+    assert line.startswith(f"POST {url} 400 ")
+    assert line.endswith("request_id=r-1")

@@ -38,7 +38,7 @@ def test_a_body_over_the_limit_is_a_413(small: tuple[TestClient, Tenant]) -> Non
     response = client.post(url(tenant), json=body, auth=tenant.basic)
     assert response.status_code == 413
     error = response.json()["errors"][0]
-    assert error["status"] == 413
+    assert error["status"] == "413"
     assert error["code"] == "payload_too_large"
 
 
@@ -133,7 +133,7 @@ def test_an_unexpected_failure_is_a_500_in_the_family_format(
     assert response.json() == {
         "errors": [
             {
-                "status": 500,
+                "status": "500",
                 "code": "server_error",
                 "title": "Server Error",
                 "detail": "An unexpected error occurred.",
@@ -149,10 +149,13 @@ def test_unknown_paths_and_methods_answer_in_json(client: TestClient, tenant: Te
     assert missing.json()["errors"][0]["code"] == "not_found"
     wrong_method = client.delete(url(tenant), auth=tenant.basic)
     assert wrong_method.status_code == 405
-    assert wrong_method.json()["errors"][0]["status"] == 405
+    assert wrong_method.headers["allow"] == "GET, HEAD, POST"  # the path serves both
+    assert wrong_method.json()["errors"][0]["status"] == "405"
+    assert wrong_method.json()["errors"][0]["code"] == "method_not_allowed"
     elsewhere = client.get("/nope")
     assert elsewhere.status_code == 404
-    assert elsewhere.json() == {"detail": "Not Found"}
+    assert elsewhere.headers["content-type"] == "application/problem+json"
+    assert elsewhere.json()["type"] == "/problems/not-found"
 
 
 def test_other_tenants_settings_do_not_leak(settings: Settings, client: TestClient) -> None:

@@ -2,6 +2,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errorledger.core.redaction import (
     REDACTED,
@@ -10,7 +12,15 @@ from errorledger.core.redaction import (
     redact_text,
     redact_url,
 )
+from errorledger.tlog.leaf import _is_plain
 from tests.support import SEED_EXAMPLE
+
+KEYS = st.sampled_from(["password", "a", "\ue000", "😀", "token_type", "x"]) | st.text(max_size=6)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=4),
+    max_leaves=20,
+)
 
 
 @pytest.mark.parametrize(
@@ -141,3 +151,11 @@ def test_secrets_inside_text(text: str, expected: str) -> None:
 )
 def test_credentials_in_urls(url: str, expected: str) -> None:
     assert redact_url(url) == expected
+
+
+@given(json_values)
+@settings(max_examples=300, deadline=None)
+def test_the_walk_says_whether_the_result_is_plain_json(value: Any) -> None:
+    # canonical_json trusts this flag instead of walking the content again.
+    redacted = redact(copy.deepcopy(value))
+    assert redacted.plain == _is_plain(redacted.content)

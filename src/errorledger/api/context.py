@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from errorledger.api.auth import authenticate
 from errorledger.core.authn import Principal
@@ -12,7 +13,12 @@ from errorledger.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:
-    return cast(Runtime, request.app.state.runtime)
+    return scope_runtime(request.scope)
+
+
+def scope_runtime(scope: Scope) -> Runtime:
+    """The runtime of the app serving ``scope`` (Starlette puts the app in the scope)."""
+    return cast(Runtime, scope["app"].state.runtime)
 
 
 async def project_caller(

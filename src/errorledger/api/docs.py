@@ -16,9 +16,6 @@ import msgspec
 import yaml
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -62,11 +59,3 @@ async def docs_page(_request: Request) -> Response:
 
 async def docs_init(_request: Request) -> Response:
     return Response(_INIT, media_type="text/javascript")
-
-
-routes = [
-    Route("/openapi.json", openapi_json, methods=["GET"]),
-    Route("/docs", docs_page, methods=["GET"]),
-    Route("/docs/static/swagger-init.js", docs_init, methods=["GET"]),
-    Mount("/docs/static", app=StaticFiles(directory=swagger_ui_path), name="swagger-ui"),
-]

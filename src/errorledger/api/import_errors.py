@@ -14,14 +14,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.auth import authenticate
 from errorledger.api.body import parse_json, read_body
 from errorledger.api.context import runtime
 from errorledger.api.failures import classify, pointer
+from errorledger.api.family import Family
 from errorledger.api.params import cursor, next_page_headers, page_size
-from errorledger.api.responses import guarded, json_response
+from errorledger.api.responses import json_response
 from errorledger.clock import rfc3339_z
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.offload import run_sized
@@ -37,12 +37,14 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     429: "rate_limited",
     503: "unavailable",
 }
 
 
-def render_error(exc: Exception) -> Response:
+def render_error(_request: Request, exc: Exception) -> Response:
+    """The one renderer of this family's errors."""
     failure = classify(exc, auth_scheme="Bearer")
     details = [{"field": pointer(e, "."), "message": e.message} for e in failure.fields]
     body = {
@@ -51,6 +53,9 @@ def render_error(exc: Exception) -> Response:
         "details": details,
     }
     return json_response(body, status=failure.status, headers=failure.headers)
+
+
+FAMILY = Family("import error records (seed 001)", render_error, ("/import/",))
 
 
 def render_record(entry: EntryRecord) -> dict[str, Any]:
@@ -94,7 +99,6 @@ def parse_event(body: Any) -> dict[str, Any]:
     return body
 
 
-@guarded(render_error)
 async def create(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -110,7 +114,6 @@ async def create(request: Request) -> Response:
     return json_response(render_record(entry), status=201)
 
 
-@guarded(render_error)
 async def list_records(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -124,7 +127,6 @@ async def list_records(request: Request) -> Response:
     return json_response(body, headers=headers)
 
 
-@guarded(render_error)
 async def get_record(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -135,10 +137,3 @@ async def get_record(request: Request) -> Response:
         raise NotFound("Import error") from None
     entry = await rt.entries.get_by_uid(principal, kind=KIND, uid=uid, source=source)
     return json_response(render_record(entry))
-
-
-routes = [
-    Route("/import/{source}/errors", create, methods=["POST"]),
-    Route("/import/{source}/errors", list_records, methods=["GET"]),
-    Route("/import/{source}/errors/{id}", get_record, methods=["GET"]),
-]

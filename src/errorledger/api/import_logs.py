@@ -14,14 +14,15 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.body import parse_json, read_body
 from errorledger.api.context import project_caller
+from errorledger.api.failures import classify
+from errorledger.api.family import Family
 from errorledger.api.params import MAX_INT64, integer
-from errorledger.api.problem import problem_renderer
+from errorledger.api.problem import problem
 from errorledger.api.request_id import request_id
-from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.api.responses import json_response
 from errorledger.clock import rfc3339_z
 from errorledger.core.authn import Principal
 from errorledger.core.import_logs import ImportReport
@@ -44,7 +45,14 @@ MAX_REFERENCE_LENGTH = 200  # import_logs.api_reference_id
 MAX_CODE_LENGTH = 200  # import_log_messages.code
 _MESSAGE_FIELDS = {"code", "message", "path", "details"}
 
-render_error = problem_renderer("https://developer.document360.com/errors")
+
+def render_error(request: Request, exc: Exception) -> Response:
+    """The one renderer of this family's errors: RFC 7807 as the seed writes it."""
+    return problem(request, classify(exc, auth_scheme="Bearer"), type_base=TYPE_BASE)
+
+
+TYPE_BASE = "https://developer.document360.com/errors"
+FAMILY = Family("import logs (seed 003)", render_error, ("/v3/projects/",))
 
 
 def _envelope(request: Request, data: Any) -> dict[str, Any]:
@@ -190,7 +198,6 @@ async def _report(request: Request, rt: Runtime, *, creating: bool) -> ImportRep
     return dataclasses.replace(report, size=len(raw))
 
 
-@guarded_with_request(render_error)
 async def create(request: Request) -> Response:
     rt, principal, api_reference_id = await _caller(request)
     report = await _report(request, rt, creating=True)
@@ -198,7 +205,6 @@ async def create(request: Request) -> Response:
     return json_response(_envelope(request, _summary(log)), status=201)
 
 
-@guarded_with_request(render_error)
 async def update(request: Request) -> Response:
     rt, principal, api_reference_id = await _caller(request)
     log_id = _log_id(request)
@@ -209,7 +215,6 @@ async def update(request: Request) -> Response:
     return json_response(_envelope(request, _summary(log)))
 
 
-@guarded_with_request(render_error)
 async def list_logs(request: Request) -> Response:
     rt, principal, api_reference_id = await _caller(request)
     page = _positive(request, "page", 1)
@@ -220,7 +225,6 @@ async def list_logs(request: Request) -> Response:
     return json_response(_envelope(request, [_summary(log) for log in logs]))
 
 
-@guarded_with_request(render_error)
 async def get_log(request: Request) -> Response:
     rt, principal, api_reference_id = await _caller(request)
     detail = await rt.import_logs.get(
@@ -231,12 +235,3 @@ async def get_log(request: Request) -> Response:
         "warnings": [_message(m) for m in detail.warnings],
     }
     return json_response(_envelope(request, data))
-
-
-_BASE = "/v3/projects/{project_id}/api-references/{api_reference_id}/logs"
-routes = [
-    Route(_BASE, create, methods=["POST"]),
-    Route(_BASE, list_logs, methods=["GET"]),
-    Route(_BASE + "/{log_id}", get_log, methods=["GET"]),
-    Route(_BASE + "/{log_id}", update, methods=["PATCH"]),
-]

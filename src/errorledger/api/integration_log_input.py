@@ -84,7 +84,7 @@ def _check_message(value: Any, name: str, parts: dict[str, tuple[type, ...]]) ->
     return errors
 
 
-def _parse_created_at(value: str) -> datetime:
+def _parse_created_at(value: str) -> tuple[datetime, int]:
     """A date-time with its offset (UTC when it has none), whose instant lies in the years
     0001 to 9999 in UTC (``9999-12-31T23:59:59-01:00`` does not); ``InvalidInput`` when it
     is not."""
@@ -97,13 +97,14 @@ def _parse_created_at(value: str) -> datetime:
             ("body", "created_at"), "invalid", "Input should be a valid RFC 3339 date-time"
         )
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if not in_range(to_us(moment)):
+    micros = to_us(moment)
+    if not in_range(micros):
         raise InvalidInput.single(
             ("body", "created_at"),
             "invalid",
             "Input should be a date-time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
         )
-    return moment
+    return moment, micros
 
 
 def _is_rfc3339(value: str) -> bool:
@@ -218,7 +219,7 @@ def _finish(content: dict[str, Any], raw_created_at: str | None) -> tuple[dict[s
         occurred_at = now_us()
         content["created_at"] = isoformat_us(occurred_at)
         return content, occurred_at
-    created_at = _parse_created_at(raw_created_at)
+    created_at, micros = _parse_created_at(raw_created_at)
     if not _is_rfc3339(raw_created_at):
         content["created_at"] = created_at.isoformat()  # naive or space-separated: normalize
-    return content, to_us(created_at)
+    return content, micros

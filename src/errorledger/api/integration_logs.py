@@ -1,27 +1,26 @@
 """Integration exception logs (seed 000), wire-compatible with the original API.
 
 Errors use JSON:API: ``{"errors": [{status, code, title, detail, source: {pointer}}]}``,
-where a pointer reads ``body/<field>``, ``query/<name>`` or ``path/<name>``. ``status`` is a
-number, as in every example of the seed.
+where ``status`` is the HTTP status as a string (the seed's ``ErrorObject`` and JSON:API
+say so) and a pointer reads ``body/<field>``, ``query/<name>`` or ``path/<name>``.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from errorledger.api.auth import authenticate, authenticate_header
-from errorledger.api.body import ClientDisconnected, receive_body
-from errorledger.api.context import runtime
+from errorledger.api.body import receive_body
+from errorledger.api.context import runtime, scope_runtime
 from errorledger.api.failures import classify, pointer
+from errorledger.api.family import Family
 from errorledger.api.integration_log_input import decode_integration_log
 from errorledger.api.params import cursor, next_page_headers, page_size, parse_id, path_id
-from errorledger.api.responses import encode_json, failure_response, guarded, json_response
+from errorledger.api.responses import encode_json, json_response
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.core.offload import run_sized
 from errorledger.core.query import Page
@@ -33,7 +32,7 @@ KIND = EntryKind.INTEGRATION_LOG
 
 def _error(status: int, code: str, detail: str, pointer: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {
-        "status": status,
+        "status": str(status),
         "code": code,
         "title": code.replace("_", " ").title(),
         "detail": detail,
@@ -47,13 +46,15 @@ _CODES = {
     401: "authentication_failed",
     403: "forbidden",
     404: "not_found",
+    405: "method_not_allowed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     429: "too_many_requests",
     503: "service_unavailable",
 }
 
 
-def render_error(exc: Exception) -> Response:
+def render_error(_request: Request, exc: Exception) -> Response:
     """The one renderer of this family's errors."""
     failure = classify(exc)
     if failure.status == 400:
@@ -66,10 +67,7 @@ def render_error(exc: Exception) -> Response:
     return json_response({"errors": errors}, status=failure.status, headers=failure.headers)
 
 
-def render_http_error(status: int, detail: str) -> Response:
-    """Routing errors (unknown path, wrong method) under ``/api/v3/``."""
-    code = "not_found" if status == 404 else "invalid"
-    return json_response({"errors": [_error(status, code, detail)]}, status=status)
+FAMILY = Family("integration exception logs (seed 000)", render_error, ("/api/v3/",))
 
 
 def render_log(entry: EntryRecord) -> dict[str, Any]:
@@ -96,11 +94,7 @@ async def create_log(
     receive: Receive,
     content_length: str | None,
 ) -> bytes:
-    """``POST /api/v3/integrations/{id}/logs``: the 201 body, once the log is committed.
-
-    Served as plain ASGI by ``IngestLane``, keeping the framework's per-request work off the
-    busiest route (measurements in docs/benchmarks.md).
-    """
+    """``POST /api/v3/integrations/{id}/logs``: the 201 body, once the log is committed."""
     principal = await authenticate_header(authorization, rt.authenticator)
     source = parse_id(integration_id, "id")
     raw = await receive_body(
@@ -125,53 +119,30 @@ async def create_log(
     return encode_json({"data": render_log(entry)})
 
 
-_CREATE_PATH = re.compile(r"/api/v3/integrations/([^/]+)/logs")
 _CREATED_HEADERS = [(b"content-type", b"application/json")]
 
 
-class IngestLane:
-    """``POST /api/v3/integrations/{id}/logs`` as plain ASGI, in front of the app."""
-
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
-        self._app = app
-        self._runtime = runtime
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            match = _CREATE_PATH.fullmatch(scope["path"])
-            if match is not None:
-                await self._create(scope, receive, send, match[1])
-                return
-        await self._app(scope, receive, send)
-
-    async def _create(
-        self, scope: Scope, receive: Receive, send: Send, integration_id: str
-    ) -> None:
-        authorization = content_length = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value.decode("latin-1")
-            elif name == b"content-length":
-                content_length = value.decode("latin-1")
-        try:
-            body = await create_log(
-                self._runtime,
-                authorization=authorization,
-                integration_id=integration_id,
-                receive=receive,
-                content_length=content_length,
-            )
-        except ClientDisconnected:
-            return
-        except Exception as exc:
-            await failure_response(exc, render_error, "POST", scope["path"])(scope, receive, send)
-            return
-        headers = [*_CREATED_HEADERS, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 201, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+async def create_log_lane(scope: Scope, receive: Receive, send: Send) -> None:
+    """``create_log`` as plain ASGI: the busiest route skips the framework's per-request
+    objects (measurements in docs/benchmarks.md)."""
+    authorization = content_length = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"content-length":
+            content_length = value.decode("latin-1")
+    body = await create_log(
+        scope_runtime(scope),
+        authorization=authorization,
+        integration_id=scope["path_params"]["id"],
+        receive=receive,
+        content_length=content_length,
+    )
+    headers = [*_CREATED_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 201, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
-@guarded(render_error)
 async def list_integration_logs(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -188,7 +159,6 @@ async def list_integration_logs(request: Request) -> Response:
     return _page_response(request, page, size)
 
 
-@guarded(render_error)
 async def list_project_logs(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -199,7 +169,6 @@ async def list_project_logs(request: Request) -> Response:
     return _page_response(request, page, size)
 
 
-@guarded(render_error)
 async def get_log(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -213,10 +182,3 @@ async def get_log(request: Request) -> Response:
         integration_id=integration_id,
     )
     return json_response({"data": render_log(entry)})
-
-
-routes = [
-    Route("/api/v3/integrations/logs", list_project_logs, methods=["GET"]),
-    Route("/api/v3/integrations/{id}/logs", list_integration_logs, methods=["GET"]),
-    Route("/api/v3/integrations/{id}/logs/{log_id}", get_log, methods=["GET"]),
-]

@@ -40,14 +40,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.body import parse_json, read_body
 from errorledger.api.context import project_caller
 from errorledger.api.failures import Failure, classify, pointer
+from errorledger.api.family import Family
 from errorledger.api.params import cursor, next_page_headers, page_size
 from errorledger.api.request_id import request_id
-from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.api.responses import json_response
 from errorledger.clock import now_us, rfc3339_z
 from errorledger.core.authn import Principal
 from errorledger.core.capsules import HASH_FIELD, TIMESTAMP_FIELD
@@ -70,6 +70,7 @@ _CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     503: "SERVICE_UNAVAILABLE",
 }
@@ -104,6 +105,9 @@ def render_error(request: Request, exc: Exception) -> Response:
         "context": context,
     }
     return json_response(body, status=failure.status, headers=failure.headers)
+
+
+FAMILY = Family("log capsules (seed 002)", render_error, ("/v4/applications/",))
 
 
 def sha256_digest(text: str) -> bytes | None:
@@ -160,7 +164,6 @@ async def _caller(request: Request) -> tuple[Runtime, Principal, str]:
     return rt, principal, app_env
 
 
-@guarded_with_request(render_error)
 async def create(request: Request) -> Response:
     rt, principal, app_env = await _caller(request)
     raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
@@ -171,7 +174,6 @@ async def create(request: Request) -> Response:
     return json_response(capsule, status=201)
 
 
-@guarded_with_request(render_error)
 async def list_capsules(request: Request) -> Response:
     rt, principal, app_env = await _caller(request)
     size = page_size(request)
@@ -181,10 +183,3 @@ async def list_capsules(request: Request) -> Response:
     headers = next_page_headers(request, page.next_cursor, size)
     body = {"data": [render_capsule(e) for e in page.entries], "next_cursor": page.next_cursor}
     return json_response(body, headers=headers)
-
-
-_PATH = "/v4/applications/{appId}/envs/{appEnv}/log-capsules"
-routes = [
-    Route(_PATH, create, methods=["POST"]),
-    Route(_PATH, list_capsules, methods=["GET"]),
-]

@@ -11,9 +11,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.context import project_caller
+from errorledger.api.failures import classify
+from errorledger.api.family import Family
 from errorledger.api.params import (
     cursor,
     integer,
@@ -23,8 +24,8 @@ from errorledger.api.params import (
     text,
     timestamp,
 )
-from errorledger.api.problem import problem_renderer
-from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.api.problem import problem
+from errorledger.api.responses import json_response
 from errorledger.clock import rfc3339_z
 from errorledger.core.entries import EntryKind
 from errorledger.core.records import EntryFilter, EntryRecord
@@ -34,7 +35,13 @@ from errorledger.tlog.leaf import canonical_json
 MAX_QUERY_LENGTH = 200
 MAX_SOURCE_LENGTH = 200  # entries.source
 
-render_error = problem_renderer("/problems")
+
+def render_error(request: Request, exc: Exception) -> Response:
+    """The one renderer of the native API's errors: RFC 7807 problem details."""
+    return problem(request, classify(exc, auth_scheme="Bearer"), type_base="/problems")
+
+
+FAMILY = Family("native API", render_error, ("/v1/",))
 
 
 def render_entry(entry: EntryRecord) -> dict[str, Any]:
@@ -89,7 +96,6 @@ def _filter(request: Request) -> EntryFilter:
     )
 
 
-@guarded_with_request(render_error)
 async def list_entries(request: Request) -> Response:
     rt, principal = await project_caller(request)
     size = page_size(request)
@@ -101,7 +107,6 @@ async def list_entries(request: Request) -> Response:
     return json_response(body, headers=headers)
 
 
-@guarded_with_request(render_error)
 async def get_entry(request: Request) -> Response:
     rt, principal = await project_caller(request)
     entry_id = path_id(request, "entry_id")
@@ -109,7 +114,6 @@ async def get_entry(request: Request) -> Response:
     return json_response({"data": render_entry(entry)})
 
 
-@guarded_with_request(render_error)
 async def get_entry_content(request: Request) -> Response:
     """The canonical bytes of the entry's content: ``content_sha256`` is their SHA-256, so
     ``curl … | sha256sum`` checks it (docs/transparency.md)."""
@@ -117,12 +121,3 @@ async def get_entry_content(request: Request) -> Response:
     entry_id = path_id(request, "entry_id")
     entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
     return Response(canonical_json(entry.content), media_type="application/json")
-
-
-routes = [
-    Route("/v1/projects/{project_id}/entries", list_entries, methods=["GET"]),
-    Route("/v1/projects/{project_id}/entries/{entry_id}", get_entry, methods=["GET"]),
-    Route(
-        "/v1/projects/{project_id}/entries/{entry_id}/content", get_entry_content, methods=["GET"]
-    ),
-]

@@ -11,13 +11,13 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.auth import basic_credentials
 from errorledger.api.body import read_body
 from errorledger.api.context import runtime
 from errorledger.api.failures import classify
-from errorledger.api.responses import guarded, json_response
+from errorledger.api.family import Family
+from errorledger.api.responses import json_response
 from errorledger.errors import AuthenticationFailed, ErrorledgerError
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -34,7 +34,7 @@ class OAuthError(ErrorledgerError):
         self.error, self.description = error, description
 
 
-def render_error(exc: Exception) -> Response:
+def render_error(_request: Request, exc: Exception) -> Response:
     """The one renderer of this endpoint's errors."""
     if isinstance(exc, OAuthError):
         return _answer(400, exc.error, exc.description, {})
@@ -48,6 +48,9 @@ def render_error(exc: Exception) -> Response:
     return _answer(failure.status, error or "invalid_request", description, failure.headers)
 
 
+FAMILY = Family("OAuth2 client credentials", render_error, ("/oauth2/",))
+
+
 def _answer(status: int, error: str, description: str, headers: dict[str, str]) -> Response:
     return json_response(
         {"error": error, "error_description": description},
@@ -56,7 +59,6 @@ def _answer(status: int, error: str, description: str, headers: dict[str, str]) 
     )
 
 
-@guarded(render_error)
 async def token(request: Request) -> Response:
     rt = runtime(request)
     raw = await read_body(request, max_bytes=_FORM_LIMIT)
@@ -81,9 +83,3 @@ async def token(request: Request) -> Response:
         {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in},
         headers=_NO_STORE,
     )
-
-
-routes = [
-    Route("/oauth2/token", token, methods=["POST"]),
-    Route("/oauth2/token/", token, methods=["POST"]),
-]

@@ -1,6 +1,7 @@
 """RFC 7807 problem details (``application/problem+json``), as seed 003 writes them:
 ``{type, title, status, detail, instance, trace_id, errors: [{code, message, field,
-details}], warnings}``. The native API answers its errors in the same shape."""
+details}], warnings}``. Seed 003 and the native API render their errors with ``problem``,
+each with its own ``type`` base."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from errorledger.api.failures import Failure, classify, pointer
+from errorledger.api.failures import Failure, pointer
 from errorledger.api.request_id import request_id
-from errorledger.api.responses import RequestErrorRenderer, json_response
+from errorledger.api.responses import json_response
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -54,12 +55,3 @@ def problem(request: Request, failure: Failure, *, type_base: str) -> Response:
     return json_response(
         body, status=failure.status, headers=failure.headers, media_type=MEDIA_TYPE
     )
-
-
-def problem_renderer(type_base: str, *, auth_scheme: str = "Bearer") -> RequestErrorRenderer:
-    """A family's error renderer: ``render(request, exc) -> Response``."""
-
-    def render(request: Request, exc: Exception) -> Response:
-        return problem(request, classify(exc, auth_scheme=auth_scheme), type_base=type_base)
-
-    return render

@@ -13,12 +13,10 @@ import base64
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from errorledger.api.context import project_caller, runtime
-from errorledger.api.native import render_error
 from errorledger.api.params import integer, whole_number
-from errorledger.api.responses import guarded_with_request, json_response
+from errorledger.api.responses import json_response
 from errorledger.errors import InvalidInput, NotFound
 from errorledger.tlog.tiles import parse_tile_path
 
@@ -37,7 +35,6 @@ def _b64(hashes: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in hashes]
 
 
-@guarded_with_request(render_error)
 async def checkpoint(request: Request) -> Response:
     rt, principal = await project_caller(request)
     record = await rt.transparency.checkpoint(
@@ -47,14 +44,12 @@ async def checkpoint(request: Request) -> Response:
     return PlainTextResponse(record.note, headers={"Timestamp-Token": token})
 
 
-@guarded_with_request(render_error)
 async def checkpoint_timestamp(request: Request) -> Response:
     rt, principal = await project_caller(request)
     record = await rt.transparency.checkpoint(principal, _required(request, "size"))
     return Response(record.timestamp_token, media_type="application/octet-stream")
 
 
-@guarded_with_request(render_error)
 async def inclusion(request: Request) -> Response:
     rt, principal = await project_caller(request)
     leaf_index, tree_size = _required(request, "leaf_index"), _required(request, "tree_size")
@@ -62,7 +57,6 @@ async def inclusion(request: Request) -> Response:
     return json_response({"leaf_index": leaf_index, "tree_size": tree_size, "hashes": _b64(hashes)})
 
 
-@guarded_with_request(render_error)
 async def consistency(request: Request) -> Response:
     rt, principal = await project_caller(request)
     first, second = _required(request, "first"), _required(request, "second")
@@ -70,7 +64,6 @@ async def consistency(request: Request) -> Response:
     return json_response({"first": first, "second": second, "hashes": _b64(hashes)})
 
 
-@guarded_with_request(render_error)
 async def leaf(request: Request) -> Response:
     rt, principal = await project_caller(request)
     raw = request.path_params["leaf_index"]
@@ -82,7 +75,6 @@ async def leaf(request: Request) -> Response:
     return Response(data, media_type="application/json", headers=_IMMUTABLE)
 
 
-@guarded_with_request(render_error)
 async def tile(request: Request) -> Response:
     rt, principal = await project_caller(request)
     try:
@@ -101,16 +93,3 @@ async def verifier_key(request: Request) -> Response:
 async def tsa_certificate(request: Request) -> Response:
     pem = runtime(request).keys.tsa.identity.certificate_pem()
     return Response(pem, media_type="application/pem-certificate-chain")
-
-
-_BASE = "/v1/projects/{project_id}/tlog"
-routes = [
-    Route(_BASE + "/checkpoint", checkpoint, methods=["GET"]),
-    Route(_BASE + "/checkpoint/timestamp", checkpoint_timestamp, methods=["GET"]),
-    Route(_BASE + "/proof/inclusion", inclusion, methods=["GET"]),
-    Route(_BASE + "/proof/consistency", consistency, methods=["GET"]),
-    Route(_BASE + "/entries/{leaf_index}", leaf, methods=["GET"]),
-    Route(_BASE + "/tile/{path:path}", tile, methods=["GET"]),
-    Route("/v1/tlog/verifier-key", verifier_key, methods=["GET"]),
-    Route("/v1/tsa/certificate", tsa_certificate, methods=["GET"]),
-]

@@ -24,28 +24,32 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from errorledger.api.auth import authenticate
 from errorledger.api.body import read_body
 from errorledger.api.context import runtime
-from errorledger.api.problem import problem_renderer
-from errorledger.api.responses import guarded_with_request
+from errorledger.api.failures import classify
+from errorledger.api.family import Family
+from errorledger.api.problem import problem
 from errorledger.errors import UnsupportedMediaType
 from errorledger.tsa import REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE
 
 # A TimeStampReq is a digest and a few small fields: ~100 bytes with a SHA-512 imprint.
 MAX_REQUEST_BYTES = 64 * 1024
 
-# The native API's problem details, challenging with Basic rather than Bearer.
-render_error = problem_renderer("/problems", auth_scheme="Basic")
+
+def render_error(request: Request, exc: Exception) -> Response:
+    """The native API's problem details, challenging with Basic rather than Bearer."""
+    return problem(request, classify(exc, auth_scheme="Basic"), type_base="/problems")
+
+
+FAMILY = Family("RFC 3161 time-stamping", render_error)
 
 
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").partition(";")[0].strip().lower()
 
 
-@guarded_with_request(render_error)
 async def timestamp(request: Request) -> Response:
     rt = runtime(request)
     principal = await authenticate(request, rt.authenticator)
@@ -54,6 +58,3 @@ async def timestamp(request: Request) -> Response:
     query = await read_body(request, max_bytes=MAX_REQUEST_BYTES)
     reply = await rt.timestamping.respond(principal, query)
     return Response(reply, media_type=RESPONSE_MEDIA_TYPE)
-
-
-routes = [Route("/v1/tsa", timestamp, methods=["POST"])]

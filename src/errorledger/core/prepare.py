@@ -92,7 +92,7 @@ def prepare(
         protected=redacted.fired,
         redactions_json=_encode_json(redacted.paths).decode(),
         content_json=_encode_json(redacted.content).decode(),
-        content_sha256=content_digest(redacted.content),
+        content_sha256=content_digest(redacted.content, plain=redacted.plain),
         key_id=key_id,
     )
     return Prepared(entry, redacted.content, redacted.paths)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from functools import lru_cache
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -79,6 +79,7 @@ _HARMLESS_LAST_WORDS = frozenset(
     }
 )
 
+_SURROGATES = "\ud800"  # keys from here up sort apart in UTF-16 (tlog.leaf)
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Header lines ("Authorization: …") whose value is a secret. Found by a scan of each line,
@@ -102,15 +103,22 @@ _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8
 _CREDENTIAL_MARK = re.compile(r"[0-9+/=._~-]")
 
 
-# Keys longer than this are judged afresh each time: a cache of megabyte-long keys sent on
-# purpose would hold gigabytes.
+# Keys seen before are judged from memory; the memory is bounded, and keys longer than
+# this are judged afresh each time: megabyte-long keys sent on purpose must not fill it.
 _CACHED_KEY_LENGTH = 128
+_CACHED_KEYS = 4096
+_judged: dict[str, bool] = {}
 
 
 def is_secret_key(key: str) -> bool:
-    if len(key) > _CACHED_KEY_LENGTH:
-        return _is_secret_key(key)
-    return _is_secret_key_cached(key)
+    judged = _judged.get(key)
+    if judged is None:
+        judged = _is_secret_key(key)
+        if len(key) <= _CACHED_KEY_LENGTH:
+            if len(_judged) >= _CACHED_KEYS:
+                _judged.clear()
+            _judged[key] = judged
+    return judged
 
 
 def _is_secret_key(key: str) -> bool:
@@ -122,13 +130,14 @@ def _is_secret_key(key: str) -> bool:
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
-_is_secret_key_cached = lru_cache(maxsize=4096)(_is_secret_key)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Redaction:
     content: Any
     paths: list[str]
+    # What the walk saw on the way, so that nothing walks the content again: no floats and
+    # no object key at or above U+D800, so its canonical JSON is the quick kind
+    # (``tlog.leaf.canonical_json``). None when nobody looked.
+    plain: bool | None = None
 
     @property
     def fired(self) -> bool:
@@ -143,23 +152,32 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-def _walk(container: Any, path: tuple[str, ...], found: list[str]) -> None:
+def _walk(container: Any, path: tuple[str, ...], found: list[str]) -> bool:
     """Replace secrets inside an object or array in place; note each one's pointer in
-    ``found``. Only object keys can name a secret; strings anywhere can hold one."""
+    ``found``. Only object keys can name a secret; strings anywhere can hold one. Returns
+    whether what remains is plain (``Redaction.plain``)."""
     is_object = isinstance(container, dict)
-    for slot, item in container.items() if is_object else enumerate(container):
-        name = str(slot)
-        if is_object and is_secret_key(name):
-            if not _is_empty(item):
-                container[slot] = REDACTED
-                found.append(_pointer([*path, name]))
-        elif isinstance(item, str):
+    plain = True
+    pairs: Iterable[tuple[Any, Any]] = container.items() if is_object else enumerate(container)
+    for slot, item in pairs:
+        if is_object:
+            if not slot.isascii() and max(slot) >= _SURROGATES:
+                plain = False
+            if is_secret_key(slot):
+                if not _is_empty(item):
+                    container[slot] = REDACTED
+                    found.append(_pointer([*path, slot]))
+                continue
+        if isinstance(item, str):
             cleaned = redact_text(item)
             if cleaned is not item:
                 container[slot] = cleaned
-                found.append(_pointer([*path, name]))
+                found.append(_pointer([*path, str(slot)]))
         elif isinstance(item, dict | list):
-            _walk(item, (*path, name), found)
+            plain = _walk(item, (*path, str(slot)), found) and plain
+        elif isinstance(item, float):
+            plain = False
+    return plain
 
 
 def redact_text(text: str) -> str:
@@ -230,7 +248,7 @@ def redact(content: Any) -> Redaction:
     found: list[str] = []
     if isinstance(content, str):
         cleaned = redact_text(content)
-        return Redaction(cleaned, [] if cleaned is content else [""])
+        return Redaction(cleaned, [] if cleaned is content else [""], plain=True)
     if isinstance(content, dict | list):
-        _walk(content, (), found)
-    return Redaction(content, found)
+        return Redaction(content, found, plain=_walk(content, (), found))
+    return Redaction(content, found, plain=not isinstance(content, float))

@@ -26,7 +26,7 @@ _encode_in_order = msgspec.json.Encoder().encode
 _SURROGATES = "\ud800"  # keys from here up sort differently by UTF-16 unit than by code point
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: Any, *, plain: bool | None = None) -> bytes:
     """The canonical bytes of a decoded JSON value (module docstring).
 
     Most content has no floats and only keys below U+D800; for it, JCS is exactly JSON with
@@ -34,9 +34,10 @@ def canonical_json(value: Any) -> bytes:
     ``rfc8785``), which msgspec writes in C. Otherwise the value is first reshaped: each
     float becomes its JCS text (ECMAScript's Number to String) as raw JSON, and objects
     with such keys are rebuilt in UTF-16 order. ValueError for NaN and infinities, which
-    JSON cannot carry.
+    JSON cannot carry. ``plain``, when the caller already walked ``value`` (redaction does),
+    says whether it is the quick kind, so it is not walked again.
     """
-    if _is_plain(value):
+    if _is_plain(value) if plain is None else plain:
         return _encode_sorted(value)
     return _encode_in_order(_jcs_shape(value))
 
@@ -110,9 +111,9 @@ def ecmascript_number(number: float) -> str:
     return f"{s[0]}{'.' + s[1:] if k > 1 else ''}e{sign}{abs(e)}"
 
 
-def content_digest(content: Any) -> str:
-    """Lowercase hex SHA-256 of the canonical JSON of ``content``."""
-    return hashlib.sha256(canonical_json(content)).hexdigest()
+def content_digest(content: Any, *, plain: bool | None = None) -> str:
+    """Lowercase hex SHA-256 of the canonical JSON of ``content`` (``plain`` as there)."""
+    return hashlib.sha256(canonical_json(content, plain=plain)).hexdigest()
 
 
 def leaf_data(
