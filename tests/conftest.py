@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from starlette import testclient
 from starlette.testclient import TestClient
 
+from errorledger.api.docs import document
 from errorledger.app import create_app
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine, create_sqlite_file
+from tests import serverproc
+from tests.openapi_check import ResponseCheck
 from tests.support import Tenant, create_tenant, postgres_schema_url
 
 POSTGRES_URL = os.environ.get(
@@ -34,6 +40,51 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("ERRORLEDGER_TEST_REQUIRE_POSTGRES") == "1"
 NO_SKIPS = os.environ.get("ERRORLEDGER_TEST_NO_SKIPS") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hold every response the suite receives to the served OpenAPI document: those of any
+    ``TestClient``, and those of ``httpx`` from the servers the tests start."""
+    check = ResponseCheck(document())
+
+    def checked(response: Any, request: Any) -> None:
+        check.check(
+            request.method,
+            request.url.path,
+            response.status_code,
+            response.headers.get("content-type"),
+            response.content,
+        )
+
+    def wrap(original: Callable[..., Any], *, ours: Callable[[Any], bool]) -> Any:
+        def handle(self: Any, request: Any) -> Any:
+            response = original(self, request)
+            if ours(request):
+                response.read()
+                checked(response, request)
+            return response
+
+        return handle
+
+    def wrap_async(original: Callable[..., Any]) -> Any:
+        async def handle(self: Any, request: Any) -> Any:
+            response = await original(self, request)
+            if serverproc.is_ours(request.url):
+                await response.aread()
+                checked(response, request)
+            return response
+
+        return handle
+
+    testclient._TestClientTransport.handle_request = wrap(  # type: ignore[method-assign]
+        testclient._TestClientTransport.handle_request, ours=lambda _request: True
+    )
+    httpx.HTTPTransport.handle_request = wrap(  # type: ignore[method-assign]
+        httpx.HTTPTransport.handle_request, ours=lambda request: serverproc.is_ours(request.url)
+    )
+    httpx.AsyncHTTPTransport.handle_async_request = wrap_async(  # type: ignore[method-assign]
+        httpx.AsyncHTTPTransport.handle_async_request
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

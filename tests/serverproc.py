@@ -23,6 +23,15 @@ START_TIMEOUT_S = 60.0
 LOG_TAIL_CHARS = 6_000
 
 
+# The ports of every server this session started: their responses are held to the OpenAPI
+# document (conftest.py).
+SERVED_PORTS: set[int] = set()
+
+
+def is_ours(url: httpx.URL) -> bool:
+    return url.host == "127.0.0.1" and url.port in SERVED_PORTS
+
+
 class ServerStartError(RuntimeError):
     """The server exited, or did not answer ``/healthz``, within the start timeout."""
 
@@ -55,6 +64,7 @@ class ServerProcess:
         self, *, data_dir: Path, database_url: str, log_path: Path, workers: int = 1
     ) -> None:
         self.port = free_port()
+        SERVED_PORTS.add(self.port)
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         command = [

@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+import jsonschema
 import pytest
 from starlette.testclient import TestClient
 
@@ -309,3 +310,84 @@ def test_the_request_id_is_sent_back(client: TestClient, tenant: Tenant) -> None
     second = client.get(logs_url(tenant, "nothing"), headers=tenant.bearer)
     assert first.json()["trace_id"] == first.headers["x-request-id"]
     assert first.json()["trace_id"] != second.json()["trace_id"]
+
+
+# The seed's success envelopes, exactly ---------------------------------------------------
+
+SUMMARY_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "format": "uuid"},
+    "status": {"type": "string", "minLength": 1},
+    "created_at": {"type": "string", "format": "date-time"},
+    "error_count": {"type": "integer", "minimum": 0},
+    "warning_count": {"type": "integer", "minimum": 0},
+}
+MESSAGE = {
+    "type": "object",
+    "required": ["code", "message", "path", "details"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "path": {"type": "string"},
+        "details": {"type": ["object", "null"]},
+    },
+}
+
+
+def envelope(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["data", "success", "request_id", "errors", "warnings"],
+        "additionalProperties": False,
+        "properties": {
+            "data": data,
+            "success": {"const": True},
+            "request_id": {"type": "string", "minLength": 1},
+            "errors": {"type": "null"},
+            "warnings": {"type": "null"},
+        },
+    }
+
+
+def obj(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": sorted(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+LIST_ENVELOPE = envelope({"type": "array", "minItems": 1, "items": obj(SUMMARY_PROPERTIES)})
+DETAIL_ENVELOPE = envelope(
+    obj(
+        {
+            **SUMMARY_PROPERTIES,
+            "errors": {"type": "array", "items": MESSAGE},
+            "warnings": {"type": "array", "items": MESSAGE},
+        }
+    )
+)
+
+
+def assert_envelope(response: Any, schema: dict[str, Any]) -> None:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    jsonschema.validate(
+        body,
+        schema,
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_the_seed_003_envelopes_are_exact(client: TestClient, tenant: Tenant) -> None:
+    url = f"/v3/projects/{tenant.project_id}/api-references/ref-1/logs"
+    warning = {"code": "W", "message": "careful", "path": "/info", "details": {"line": 3}}
+    report = {"status": "Failed", "errors": [{"code": "E", "message": "m", "path": ""}]}
+    log_id = client.post(url, json={**report, "warnings": [warning]}, headers=tenant.bearer)
+    log_id = log_id.json()["data"]["id"]
+    assert_envelope(client.get(url, headers=tenant.bearer), LIST_ENVELOPE)
+    assert_envelope(client.get(f"{url}/{log_id}", headers=tenant.bearer), DETAIL_ENVELOPE)

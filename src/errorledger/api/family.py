@@ -23,5 +23,7 @@ Renderer = Callable[[Request, Exception], Response]
 class Family:
     name: str
     render: Renderer
+    # The OpenAPI response (under components/responses) every error of the family is.
+    error_response: str
     # Unmatched paths under these answer in this family's format.
     prefixes: tuple[str, ...] = ()

@@ -55,7 +55,9 @@ def render_error(_request: Request, exc: Exception) -> Response:
     return json_response(body, status=failure.status, headers=failure.headers)
 
 
-FAMILY = Family("import error records (seed 001)", render_error, ("/import/",))
+FAMILY = Family(
+    "import error records (seed 001)", render_error, "ImportErrorProblem", ("/import/",)
+)
 
 
 def render_record(entry: EntryRecord) -> dict[str, Any]:

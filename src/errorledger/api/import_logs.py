@@ -52,7 +52,7 @@ def render_error(request: Request, exc: Exception) -> Response:
 
 
 TYPE_BASE = "https://developer.document360.com/errors"
-FAMILY = Family("import logs (seed 003)", render_error, ("/v3/projects/",))
+FAMILY = Family("import logs (seed 003)", render_error, "Problem", ("/v3/projects/",))
 
 
 def _envelope(request: Request, data: Any) -> dict[str, Any]:

@@ -67,7 +67,9 @@ def render_error(_request: Request, exc: Exception) -> Response:
     return json_response({"errors": errors}, status=failure.status, headers=failure.headers)
 
 
-FAMILY = Family("integration exception logs (seed 000)", render_error, ("/api/v3/",))
+FAMILY = Family(
+    "integration exception logs (seed 000)", render_error, "JsonApiError", ("/api/v3/",)
+)
 
 
 def render_log(entry: EntryRecord) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def render_error(request: Request, exc: Exception) -> Response:
     return json_response(body, status=failure.status, headers=failure.headers)
 
 
-FAMILY = Family("log capsules (seed 002)", render_error, ("/v4/applications/",))
+FAMILY = Family("log capsules (seed 002)", render_error, "CapsuleError", ("/v4/applications/",))
 
 
 def sha256_digest(text: str) -> bytes | None:

@@ -7,11 +7,11 @@ problem details, in the same shape as seed 003's.
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from errorledger.api import shapes
 from errorledger.api.context import project_caller
 from errorledger.api.failures import classify
 from errorledger.api.family import Family
@@ -41,31 +41,29 @@ def render_error(request: Request, exc: Exception) -> Response:
     return problem(request, classify(exc, auth_scheme="Bearer"), type_base="/problems")
 
 
-FAMILY = Family("native API", render_error, ("/v1/",))
+FAMILY = Family("native API", render_error, "Problem", ("/v1/",))
 
 
-def render_entry(entry: EntryRecord) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "uid": entry.uid,
-        "kind": entry.kind,
-        "source": entry.source,
-        "received_at": rfc3339_z(entry.received_at),
-        "received_at_us": entry.received_at,
-        "occurred_at": rfc3339_z(entry.occurred_at),
-        "status_code": entry.status_code,
-        "message": entry.message,
-        "url": entry.url,
-        "fingerprint": entry.fingerprint,
-        "leaf_index": entry.leaf_index,
-        "leaf_hash": None
-        if entry.leaf_hash is None
-        else base64.b64encode(entry.leaf_hash).decode(),
-        "content_sha256": entry.content_sha256,
-        "protected": entry.protected,
-        "redactions": entry.redactions,
-        "content": entry.content,
-    }
+def render_entry(entry: EntryRecord) -> shapes.Entry:
+    return shapes.Entry(
+        id=entry.id,
+        uid=entry.uid,
+        kind=EntryKind(entry.kind),
+        source=entry.source,
+        received_at=rfc3339_z(entry.received_at),
+        received_at_us=entry.received_at,
+        occurred_at=rfc3339_z(entry.occurred_at),
+        status_code=entry.status_code,
+        message=entry.message,
+        url=entry.url,
+        fingerprint=entry.fingerprint,
+        leaf_index=entry.leaf_index,
+        leaf_hash=base64.b64encode(entry.leaf_hash).decode(),
+        content_sha256=entry.content_sha256,
+        protected=entry.protected,
+        redactions=entry.redactions,
+        content=entry.content,
+    )
 
 
 def _kinds(request: Request) -> list[str] | None:
@@ -103,7 +101,7 @@ async def list_entries(request: Request) -> Response:
         principal, where=_filter(request), cursor=cursor(request), page_size=size
     )
     headers = next_page_headers(request, page.next_cursor, size)
-    body = {"data": [render_entry(e) for e in page.entries], "next_cursor": page.next_cursor}
+    body = shapes.EntryPage([render_entry(e) for e in page.entries], page.next_cursor)
     return json_response(body, headers=headers)
 
 
@@ -111,7 +109,7 @@ async def get_entry(request: Request) -> Response:
     rt, principal = await project_caller(request)
     entry_id = path_id(request, "entry_id")
     entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
-    return json_response({"data": render_entry(entry)})
+    return json_response(shapes.OneEntry(render_entry(entry)))
 
 
 async def get_entry_content(request: Request) -> Response:

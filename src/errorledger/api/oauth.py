@@ -48,7 +48,7 @@ def render_error(_request: Request, exc: Exception) -> Response:
     return _answer(failure.status, error or "invalid_request", description, failure.headers)
 
 
-FAMILY = Family("OAuth2 client credentials", render_error, ("/oauth2/",))
+FAMILY = Family("OAuth2 client credentials", render_error, "OAuthError", ("/oauth2/",))
 
 
 def _answer(status: int, error: str, description: str, headers: dict[str, str]) -> Response:

@@ -5,11 +5,10 @@ each with its own ``type`` base."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
+from errorledger.api import shapes
 from errorledger.api.failures import Failure, pointer
 from errorledger.api.request_id import request_id
 from errorledger.api.responses import json_response
@@ -35,23 +34,22 @@ def problem(request: Request, failure: Failure, *, type_base: str) -> Response:
     slug, title, code = _KINDS.get(failure.status, _KINDS[500])
     if failure.fields:
         errors = [
-            {"code": code, "message": e.message, "field": pointer(e, "."), "details": None}
-            for e in failure.fields
+            shapes.ProblemError(code, e.message, pointer(e, "."), None) for e in failure.fields
         ]
         detail = "; ".join(f"{pointer(e, '.')}: {e.message}" for e in failure.fields)
     else:
-        errors = [{"code": code, "message": failure.message, "field": None, "details": None}]
+        errors = [shapes.ProblemError(code, failure.message, None, None)]
         detail = failure.message
-    body: dict[str, Any] = {
-        "type": f"{type_base}/{slug}",
-        "title": title,
-        "status": failure.status,
-        "detail": detail,
-        "instance": request.url.path,
-        "trace_id": request_id(request),
-        "errors": errors,
-        "warnings": None,
-    }
+    body = shapes.Problem(
+        type=f"{type_base}/{slug}",
+        title=title,
+        status=failure.status,
+        detail=detail,
+        instance=request.url.path,
+        trace_id=request_id(request),
+        errors=errors,
+        warnings=None,
+    )
     return json_response(
         body, status=failure.status, headers=failure.headers, media_type=MEDIA_TYPE
     )

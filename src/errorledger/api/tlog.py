@@ -14,6 +14,7 @@ import base64
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from errorledger.api import shapes
 from errorledger.api.context import project_caller, runtime
 from errorledger.api.params import integer, whole_number
 from errorledger.api.responses import json_response
@@ -54,14 +55,14 @@ async def inclusion(request: Request) -> Response:
     rt, principal = await project_caller(request)
     leaf_index, tree_size = _required(request, "leaf_index"), _required(request, "tree_size")
     hashes = await rt.transparency.inclusion(principal, leaf_index, tree_size)
-    return json_response({"leaf_index": leaf_index, "tree_size": tree_size, "hashes": _b64(hashes)})
+    return json_response(shapes.InclusionProof(leaf_index, tree_size, _b64(hashes)))
 
 
 async def consistency(request: Request) -> Response:
     rt, principal = await project_caller(request)
     first, second = _required(request, "first"), _required(request, "second")
     hashes = await rt.transparency.consistency(principal, first, second)
-    return json_response({"first": first, "second": second, "hashes": _b64(hashes)})
+    return json_response(shapes.ConsistencyProof(first, second, _b64(hashes)))
 
 
 async def leaf(request: Request) -> Response:

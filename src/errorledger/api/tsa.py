@@ -43,7 +43,7 @@ def render_error(request: Request, exc: Exception) -> Response:
     return problem(request, classify(exc, auth_scheme="Basic"), type_base="/problems")
 
 
-FAMILY = Family("RFC 3161 time-stamping", render_error)
+FAMILY = Family("RFC 3161 time-stamping", render_error, "Problem")
 
 
 def _media_type(request: Request) -> str:
