@@ -6,7 +6,6 @@ import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jsonschema
 import yaml
@@ -47,11 +46,6 @@ SEED_EXAMPLE: dict[str, Any] = {
     "exception_type": "requests.exceptions.SSLError",
     "exception": "An SSL error occurred",
 }
-
-
-def postgres_schema_url(server_url: str, schema: str) -> str:
-    joiner = "&" if "?" in server_url else "?"
-    return f"{server_url}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,16 +49,16 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tenant(postgres_schema: str, data_dir: Path) -> Tenant:
-    return create_tenant(Settings(data_dir=data_dir, database_url=postgres_schema))
+def tenant(postgres_database: str, data_dir: Path) -> Tenant:
+    return create_tenant(Settings(data_dir=data_dir, database_url=postgres_database))
 
 
 @pytest.fixture
 def pool(
-    postgres_schema: str, data_dir: Path, tmp_path: Path, tenant: Tenant
+    postgres_database: str, data_dir: Path, tmp_path: Path, tenant: Tenant
 ) -> Iterator[ServerPool]:
     """Servers on the schema, with one data (and so keys) directory; SIGKILLed at teardown."""
-    with server_pool(data_dir=data_dir, database_url=postgres_schema, log_dir=tmp_path) as pool:
+    with server_pool(data_dir=data_dir, database_url=postgres_database, log_dir=tmp_path) as pool:
         yield pool
 
 
@@ -249,7 +249,7 @@ def test_two_processes_append_to_one_dense_log(pool: ServerPool, tenant: Tenant)
 
 
 def test_two_writers_storing_one_checkpoint_both_return_the_first(
-    postgres_schema: str, tenant: Tenant
+    postgres_database: str, tenant: Tenant
 ) -> None:
     """The race above, made certain: two writer connections (two processes) store a
     checkpoint of one size; the second's INSERT waits for the first's transaction. Once that
@@ -265,7 +265,7 @@ def test_two_writers_storing_one_checkpoint_both_return_the_first(
         )
         for n in (1, 2)
     ]
-    engines = [create_database_engine(postgres_schema, writer=True) for _ in made]
+    engines = [create_database_engine(postgres_database, writer=True) for _ in made]
     try:
         with engines[0].connect() as first, engines[1].connect() as second:
             first.begin()
@@ -280,7 +280,7 @@ def test_two_writers_storing_one_checkpoint_both_return_the_first(
 
             with concurrent.futures.ThreadPoolExecutor(1) as thread:
                 stored = thread.submit(store_second)
-                wait_until_waiting_for_a_lock(postgres_schema, second_pid)
+                wait_until_waiting_for_a_lock(postgres_database, second_pid)
                 first.commit()
                 assert stored.result(timeout=60) == made[0]
     finally:

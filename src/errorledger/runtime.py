@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from sqlalchemy import Engine
@@ -68,11 +67,6 @@ class Runtime:
         revision = migrate.upgrade(self.write_engine)
         log.info("database at revision %s", revision)
         self.writer.start()
-        # Everything alive now (modules, tables, compiled statements) lives as long as the
-        # process: keep it out of every future garbage collection. Measured on the ingest
-        # path: 105 → 86 µs of CPU per request.
-        gc.collect()
-        gc.freeze()
 
     def close(self) -> None:
         self.writer.close()

@@ -145,15 +145,15 @@ def test_commands_do_not_create_a_database_where_there_is_none(
 
 
 def test_commands_refuse_a_postgres_database_that_holds_no_errorledger(
-    postgres_schema: str,
+    empty_postgres_database: str,
 ) -> None:
     result = runner.invoke(
-        app, ["projects", "list"], env={"ERRORLEDGER_DATABASE_URL": postgres_schema}
+        app, ["projects", "list"], env={"ERRORLEDGER_DATABASE_URL": empty_postgres_database}
     )
     assert result.exit_code == 1
     assert "holds no errorledger database" in result.stderr
     upgraded = runner.invoke(
-        app, ["db", "upgrade"], env={"ERRORLEDGER_DATABASE_URL": postgres_schema}
+        app, ["db", "upgrade"], env={"ERRORLEDGER_DATABASE_URL": empty_postgres_database}
     )
     assert upgraded.exit_code == 0
 

@@ -8,7 +8,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from errorledger import tlog
-from errorledger.settings import Settings
 from errorledger.storage import merkle, migrate
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.tables import metadata
@@ -16,8 +15,8 @@ from errorledger.tlog.hashing import leaf_hash, root_hash
 from errorledger.tlog.leaf import content_digest, leaf_data
 
 
-def test_models_match_migrations(settings: Settings) -> None:
-    engine = create_database_engine(settings.database_url, writer=True)
+def test_models_match_migrations(empty_database_url: str) -> None:
+    engine = create_database_engine(empty_database_url, writer=True)
     try:
         head = migrate.upgrade(engine)
         assert migrate.upgrade(engine) == head
@@ -30,11 +29,11 @@ def test_models_match_migrations(settings: Settings) -> None:
 
 
 def test_entries_stored_before_the_log_are_sequenced_as_the_log_defines_leaves(
-    settings: Settings,
+    empty_database_url: str,
 ) -> None:
     # Revision 0003 computes leaves with a frozen copy of the leaf format; it must agree
     # with the live one on the entries it sequences, floats and odd keys included.
-    engine = create_database_engine(settings.database_url, writer=True)
+    engine = create_database_engine(empty_database_url, writer=True)
     contents = [{"n": n, "text": f"failure {n}"} for n in range(5)]
     contents += [{"price": 1.5, "\ue000": 1, "😀": [0.1, None]}, {"nested": {"b": 2, "a": 1}}]
     try:

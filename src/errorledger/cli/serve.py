@@ -79,7 +79,7 @@ def serve(
     # Printed on every start: auditors pin this key (errorledger verify --key).
     typer.echo(f"errorledger: checkpoints are signed by {keys.log_verifier.key}")
     uvicorn.run(
-        "errorledger.app:create_app",
+        "errorledger.app:served_app",
         factory=True,
         host=host,
         port=port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -21,11 +22,25 @@ def alembic_config(connection: Connection) -> Config:
 
 
 def upgrade(engine: Engine) -> str:
-    """Bring the database to the newest revision and return that revision's id."""
+    """Bring the database to the newest revision and return that revision's id. A database
+    already there is only read (every CLI command and server start calls this)."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return head
     with engine.begin() as connection:
         config = alembic_config(connection)
         command.upgrade(config, "head")
         head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest revision there is."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
 
