@@ -28,10 +28,7 @@ def upgrade(engine: Engine) -> str:
     if current_revision(engine) == head:
         return head
     with engine.begin() as connection:
-        config = alembic_config(connection)
-        command.upgrade(config, "head")
-        head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None
+        command.upgrade(alembic_config(connection), "head")
     return head
 
 
