@@ -15,7 +15,8 @@ from errorledger.core.accounts import Accounts, IssuedKey
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine, create_sqlite_file
-from errorledger.tlog.leaf import content_digest, leaf_data
+from errorledger.tlog.leaf import content_digest
+from errorledger_client.log.canonical import leaf_data
 
 # A copy of shared/seeds/000_integration_logs.openapi.yaml, so the suite runs from any clone.
 OPENAPI_000 = Path(__file__).parent / "data" / "seed_000_integration_logs.openapi.yaml"

@@ -41,13 +41,15 @@ from errorledger.client import http as http_module
 from errorledger.client.state import FORMAT
 from errorledger.clock import rfc3339_z
 from errorledger.settings import Settings
-from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
-from errorledger.tlog.hashing import leaf_hash, root_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
-from errorledger.tlog.note import ED25519_TYPE, Signer
+from errorledger.tlog.leaf import content_digest
 from errorledger.tlog.proofs import consistency_proof
+from errorledger.tlog.signing import Signer, sign_checkpoint
 from errorledger.tlog.stored import MemoryHashStore
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.canonical import leaf_data
+from errorledger_client.log.checkpoint import Checkpoint
+from errorledger_client.log.hashing import leaf_hash, root_hash
+from errorledger_client.log.note import ED25519_TYPE
+from errorledger_client.log.verify import VerificationError
 from tests.serverproc import ServerPool, ServerProcess, free_port
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant
 

@@ -25,7 +25,7 @@ from errorledger.client import (
     load_state,
     save_state,
 )
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.verify import VerificationError
 
 EXIT_FAILED = 1
 EXIT_UNVERIFIED = 2

@@ -25,10 +25,10 @@ from typing import Any, Protocol
 from errorledger.client.errors import ClientError, StateFileError
 from errorledger.client.leaves import LeafTable, entry_leaf
 from errorledger.client.state import AuditState
-from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
-from errorledger.tlog.hashing import root_hash
-from errorledger.tlog.note import SIGNATURE_PREFIX, Verifier
-from errorledger.tlog.verify import VerificationError, verify_consistency
+from errorledger_client.log.checkpoint import Checkpoint, open_checkpoint
+from errorledger_client.log.hashing import root_hash
+from errorledger_client.log.note import SIGNATURE_PREFIX, Verifier
+from errorledger_client.log.verify import VerificationError, verify_consistency
 
 KEY_GIVEN = "given"
 KEY_TOFU = "trusted on first use"

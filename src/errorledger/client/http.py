@@ -23,7 +23,7 @@ import msgspec
 
 from errorledger import __version__
 from errorledger.client.errors import TransportError
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.verify import VerificationError
 
 RETRIES = 5
 MAX_RETRY_WAIT_S = 10.0

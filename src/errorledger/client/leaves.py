@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, overload
 
 from errorledger.clock import to_us
-from errorledger.tlog.hashing import HASH_SIZE, leaf_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.canonical import content_digest, leaf_data
+from errorledger_client.log.hashing import HASH_SIZE, leaf_hash
+from errorledger_client.log.verify import VerificationError
 
 MAX_REPORTED = 5  # missing leaves named in a failure message
 
