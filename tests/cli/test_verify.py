@@ -30,7 +30,7 @@ from errorledger_client.log import content_digest, leaf_data, leaf_hash
 from errorledger_client.log.note import ED25519_TYPE
 from tests.serverproc import ServerPool, free_port
 from tests.sites import Site, new_site, new_tenant, post_logs, start_site
-from tests.support import Tenant
+from tests.support import Tenant, transparency_doc_blocks
 
 runner = CliRunner()
 SIGNER = Signer("errorledger", bytes(range(32)))
@@ -390,16 +390,17 @@ def test_without_cryptography_the_audit_says_which_extra_to_install(
 
 # docs/transparency.md ------------------------------------------------------------------------
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "transparency.md"
 GOPATH = Path("/usr/share/gocode")
 VENV_BIN = Path(sys.executable).parent
 
 
 def doc_script(*, env_line: str, old: int, capsules: bool) -> tuple[str, str]:
-    """The page's shell blocks as one script, and its Go program."""
-    blocks = re.findall(r"(<!-- capsules[^\n]*-->\n)?```(sh|go)\n(.*?)```", DOC.read_text(), re.S)
+    """The page's shell blocks as one script, and its Go program. The block for an auditor
+    without the server runs in tests/client/test_standalone.py."""
+    blocks = transparency_doc_blocks()
     [go] = [body for _, lang, body in blocks if lang == "go"]
-    shell = [body for mark, lang, body in blocks if lang == "sh" and (capsules or not mark)]
+    runs = {"", "capsules"} if capsules else {""}
+    shell = [body for mark, lang, body in blocks if lang == "sh" and mark in runs]
     script = "\n".join(shell)
     script, replaced = re.subn(
         r"^export URL=\S+ PROJECT=\S+ ERRORLEDGER_TOKEN=\S+$", env_line, script, flags=re.M
