@@ -10,7 +10,8 @@
    checkpoint's.
 
 Nothing is taken on the server's word but the key on first use: every failure raises
-``VerificationError``; what stops the audit before a verdict raises ``ClientError``.
+``VerificationError``; what stops the audit before a verdict raises ``ClientError`` (or
+``MissingExtraError``, without the ``audit`` extra's cryptography: ``audit.errors``).
 """
 
 from __future__ import annotations

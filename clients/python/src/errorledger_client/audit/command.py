@@ -29,11 +29,12 @@ EXIT_FAILED = 1
 EXIT_UNVERIFIED = 2
 TOKEN_VARIABLE = "ERRORLEDGER_TOKEN"  # noqa: S105  (where the token is, not a token)
 
-DESCRIPTION = """Verify the checkpoint's signature, its consistency with the last one verified,
-and every leaf recomputed from the entries.
+DESCRIPTION = """\
+Verify the checkpoint's signature, its consistency with the last one
+verified, and every leaf recomputed from the entries.
 
-Exit 0 if the log verifies, 1 if anything does not check out, 2 if the check could not be
-run (usage, state file, network or HTTP error)."""
+Exit 0 if the log verifies, 1 if anything does not check out, 2 if the check
+could not be run (usage, state file, network or HTTP error)."""
 HELP = {
     "url": "The server's base URL.",
     "project": "The id of the project whose log to audit.",

@@ -22,7 +22,7 @@ from errorledger_client.log.verify import VerificationError
 ED25519_TYPE = b"\x01"
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 MAX_SIGNATURES = 100  # Go's limit; the spec asks for at least 16
-KEY_ID_SIZE = 4
+_KEY_ID_SIZE = 4
 _HEX_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
@@ -34,7 +34,7 @@ class MissingExtraError(ImportError):
 
 def key_id(name: str, public_key: bytes) -> bytes:
     """``SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]``."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_TYPE + public_key).digest()[:KEY_ID_SIZE]
+    return hashlib.sha256(name.encode() + b"\n" + ED25519_TYPE + public_key).digest()[:_KEY_ID_SIZE]
 
 
 def is_valid_key_name(name: str) -> bool:
@@ -180,6 +180,6 @@ def _parse_signature_line(line: str) -> Signature:
         raw = base64.b64decode(encoded, validate=True)
     except binascii.Error:
         raw = b""
-    if not is_valid_key_name(name) or len(raw) <= KEY_ID_SIZE:
+    if not is_valid_key_name(name) or len(raw) <= _KEY_ID_SIZE:
         raise VerificationError(f"malformed note: signature line {line!r}")
-    return Signature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
+    return Signature(name, raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:])
