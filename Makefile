@@ -8,18 +8,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+# One pip run for both distributions: the server's depends on the client's (clients/python),
+# which is found here, not in a registry.
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './clients/python[audit]' -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/errorledger serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src clients tests bench
+	$(BIN)/ruff format --check src clients tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

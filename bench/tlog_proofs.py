@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from errorledger.tlog.hashing import leaf_hash
 from errorledger.tlog.proofs import (
     consistency_plan,
     consistency_proof,
@@ -30,7 +29,8 @@ from errorledger.tlog.proofs import (
     inclusion_proof,
 )
 from errorledger.tlog.stored import MemoryHashStore, root_plan, stored_root
-from errorledger.tlog.verify import verify_consistency, verify_inclusion
+from errorledger_client.log.hashing import leaf_hash
+from errorledger_client.log.verify import verify_consistency, verify_inclusion
 
 BATCH = 1000
 

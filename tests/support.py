@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from errorledger.core.accounts import Accounts, IssuedKey
 from errorledger.settings import Settings
 from errorledger.storage import migrate
 from errorledger.storage.database import create_database_engine, create_sqlite_file
-from errorledger.tlog.leaf import content_digest, leaf_data
+from errorledger.tlog.leaf import content_digest
+from errorledger_client.log.canonical import leaf_data
 
+TRANSPARENCY_DOC = Path(__file__).resolve().parents[1] / "docs" / "transparency.md"
 # A copy of shared/seeds/000_integration_logs.openapi.yaml, so the suite runs from any clone.
 OPENAPI_000 = Path(__file__).parent / "data" / "seed_000_integration_logs.openapi.yaml"
 
@@ -149,3 +152,11 @@ BAD_KEYSET_QUERIES = (
     ("page_size=ten", "query.page_size"),
     ("cursor=not-ours", "query.cursor"),
 )
+
+
+def transparency_doc_blocks() -> list[tuple[str, str, str]]:
+    """docs/transparency.md's ``sh`` and ``go`` blocks as (mark, language, body), in order:
+    the mark is the first word of an HTML comment right above a block (``capsules``,
+    ``standalone``), or empty."""
+    text = TRANSPARENCY_DOC.read_text()
+    return re.findall(r"(?:<!-- (\w+)[^\n]*-->\n)?```(sh|go)\n(.*?)```", text, re.S)

@@ -28,10 +28,10 @@ from errorledger.core.records import CheckpointRecord
 from errorledger.settings import Settings
 from errorledger.storage import merkle
 from errorledger.storage.database import create_database_engine
-from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
-from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
-from errorledger.tlog.note import Verifier
-from errorledger.tlog.verify import verify_consistency, verify_inclusion
+from errorledger_client.log.checkpoint import Checkpoint, open_checkpoint
+from errorledger_client.log.hashing import EMPTY_ROOT, leaf_hash, root_hash
+from errorledger_client.log.note import Verifier
+from errorledger_client.log.verify import verify_consistency, verify_inclusion
 from tests.serverproc import ServerPool, ServerProcess, server_pool
 from tests.support import SEED_EXAMPLE, Tenant, create_tenant, entry_leaf_data
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from errorledger.errors import ConfigurationError
 from errorledger.files import locked, write_private_file
-from errorledger.tlog.note import Signer, Verifier
+from errorledger.tlog.signing import Signer
 from errorledger.tsa.authority import TimeStampAuthority
 from errorledger.tsa.identity import load_or_create_identity
+from errorledger_client.log.note import Verifier
 
 LOG_KEY_FILE = "log-ed25519.key"
 _LOCK_FILE = ".log-key.lock"

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from errorledger.app import create_app
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.tlog.hashing import leaf_hash
+from errorledger_client.log.hashing import leaf_hash
 from tests.support import BAD_KEYSET_QUERIES, Tenant, keyset_pages, scoped_bearer
 from tests.tsa.support import (
     assert_not_verified,

@@ -24,12 +24,12 @@ from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
-from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
-from errorledger.tlog.note import Verifier
 from errorledger.tlog.stored import MemoryHashStore, stored_root
 from errorledger.tlog.tiles import Tile, entry_bundle, tile_bytes, tiles_for_size
-from errorledger.tlog.verify import verify_consistency, verify_inclusion
+from errorledger_client.log.checkpoint import Checkpoint, open_checkpoint
+from errorledger_client.log.hashing import EMPTY_ROOT, leaf_hash, root_hash
+from errorledger_client.log.note import Verifier
+from errorledger_client.log.verify import verify_consistency, verify_inclusion
 from tests.support import SEED_EXAMPLE, Tenant, entry_leaf_data
 
 OPENSSL = shutil.which("openssl")

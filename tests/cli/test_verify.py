@@ -1,23 +1,20 @@
-"""``errorledger verify``: a log that checks out verifies; a log rewritten in any way fails.
-
-The first tests drive ``client.audit`` over a log built in memory; the rest run the command
-against real ``errorledger serve`` processes on SQLite, and rewrite the database behind
-the server's back as an insider would.
+"""``errorledger verify`` and ``errorledger-audit`` against real ``errorledger serve``
+processes on SQLite: a log that checks out verifies; a log rewritten in the database behind
+the server's back, as an insider would, fails. (The audit itself, over logs built in memory,
+is tests/client/test_auditing.py.)
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
-import http.client
 import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,255 +24,17 @@ import pytest
 from typer.testing import CliRunner
 
 from errorledger.cli import app
-from errorledger.client import (
-    AuditState,
-    ClientError,
-    Hooks,
-    StateFileError,
-    audit,
-    auditing,
-    load_state,
-    save_state,
-)
-from errorledger.client import http as http_module
-from errorledger.client.state import FORMAT
-from errorledger.clock import rfc3339_z
-from errorledger.settings import Settings
-from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
-from errorledger.tlog.hashing import leaf_hash, root_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
-from errorledger.tlog.note import ED25519_TYPE, Signer
-from errorledger.tlog.proofs import consistency_proof
-from errorledger.tlog.stored import MemoryHashStore
-from errorledger.tlog.verify import VerificationError
-from tests.serverproc import ServerPool, ServerProcess, free_port
-from tests.support import SEED_EXAMPLE, Tenant, create_tenant
+from errorledger.tlog.signing import Signer
+from errorledger_client.audit import cli
+from errorledger_client.log import content_digest, leaf_data, leaf_hash
+from errorledger_client.log.note import ED25519_TYPE
+from tests.serverproc import ServerPool, free_port
+from tests.sites import Site, new_site, new_tenant, post_logs, start_site
+from tests.support import Tenant, transparency_doc_blocks
 
 runner = CliRunner()
-PROJECT = "p-1"
 SIGNER = Signer("errorledger", bytes(range(32)))
 OTHER_SIGNER = Signer("errorledger", bytes(32))
-
-
-# a log in memory ------------------------------------------------------------------------------
-
-
-def make_entry(n: int, project: str = PROJECT) -> dict[str, Any]:
-    """An entry as the native list renders it, for leaf ``n - 1``."""
-    content = {"exception": f"failure {n}", "n": n, "ratio": n / 3}
-    received_at = 1_700_000_000_000_000 + n * 1_234_567
-    digest = content_digest(content)
-    data = leaf_data(
-        kind="import_error",
-        entry_id=n,
-        project=project,
-        source="batch",
-        received_at=received_at,
-        content_sha256=digest,
-    )
-    return {
-        "id": n,
-        "kind": "import_error",
-        "source": "batch",
-        "received_at": rfc3339_z(received_at),
-        "received_at_us": received_at,
-        "leaf_index": n - 1,
-        "leaf_hash": base64.b64encode(leaf_hash(data)).decode(),
-        "content_sha256": digest,
-        "content": content,
-    }
-
-
-@dataclasses.dataclass
-class MemoryLog:
-    """A LogSource over a list of entries, signed by SIGNER, served newest first."""
-
-    entries: list[dict[str, Any]]
-    signer: Signer = SIGNER
-    project: str = PROJECT
-    extra: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-
-    def _hashes(self) -> list[bytes]:
-        return [base64.b64decode(e["leaf_hash"]) for e in self.entries]
-
-    def verifier_key(self) -> str:
-        return self.signer.verifier.key
-
-    def checkpoint(self, project: str) -> tuple[bytes, str | None]:
-        hashes = self._hashes()
-        origin = f"errorledger/{self.project}"
-        note = sign_checkpoint(Checkpoint(origin, len(hashes), root_hash(hashes)), self.signer)
-        return note.encode(), None
-
-    def consistency(self, project: str, first: int, second: int) -> list[bytes]:
-        store = MemoryHashStore()
-        store.append(self._hashes()[:second])
-        return consistency_proof(first, second, store.hashes)
-
-    def entry_pages(self, project: str) -> Iterator[list[Any]]:
-        listed = sorted(self.entries + self.extra, key=lambda e: e["id"], reverse=True)
-        for start in range(0, len(listed), 3):
-            yield listed[start : start + 3]
-
-
-def run_audit(log: MemoryLog, state: AuditState | None = None, **kwargs: Any) -> Any:
-    return audit(log, PROJECT, key=kwargs.pop("key", None), state=state, **kwargs)
-
-
-def test_a_log_in_memory_verifies_and_grows() -> None:
-    log = MemoryLog([make_entry(n) for n in range(1, 11)])
-    warnings: list[str] = []
-    first = run_audit(log, hooks=Hooks(warning=warnings.append))
-    assert (first.checkpoint.size, first.leaves, first.key_trust) == (
-        10,
-        10,
-        "trusted on first use",
-    )
-    assert "trusted on first use" in warnings[0]
-    log.entries += [make_entry(n) for n in range(11, 18)]
-    second = run_audit(log, first.state(PROJECT))
-    assert (second.checkpoint.size, second.previous_size, second.key_from) == (17, 10, "state file")
-
-
-def test_entries_past_the_checkpoint_are_left_for_the_next_audit() -> None:
-    log = MemoryLog([make_entry(n) for n in range(1, 6)], extra=[make_entry(6), make_entry(7)])
-    report = run_audit(log)
-    assert (report.leaves, report.newer_entries) == (5, 2)
-
-
-def test_progress_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auditing, "PROGRESS_EVERY", 4)
-    seen: list[tuple[int, int]] = []
-    run_audit(
-        MemoryLog([make_entry(n) for n in range(1, 10)]),
-        hooks=Hooks(progress=lambda *a: seen.append(a)),
-    )
-    assert seen == [(4, 9), (8, 9)]
-
-
-def _set(entry: dict[str, Any], **values: Any) -> dict[str, Any]:
-    return {**entry, **values}
-
-
-MEMORY_TAMPERINGS = {
-    "content": (lambda e: _set(e, content={"exception": "forged"}), "its content hashes to"),
-    "kind": (lambda e: _set(e, kind="capsule"), "not to its leaf_hash"),
-    "received_at_us": (
-        lambda e: _set(e, received_at_us=e["received_at_us"] + 1),
-        "is not received_at_us",
-    ),
-    "received_at both": (
-        lambda e: _set(
-            e,
-            received_at_us=e["received_at_us"] + 1,
-            received_at=rfc3339_z(e["received_at_us"] + 1),
-        ),
-        "not to its leaf_hash",
-    ),
-    "no received_at_us": (
-        lambda e: {k: v for k, v in e.items() if k != "received_at_us"},
-        "older than this verifier",
-    ),
-    "leaf index": (lambda e: _set(e, leaf_index=-1), "leaf_index -1"),
-    "leaf hash": (lambda e: _set(e, leaf_hash="AAAA"), "is not a base64 SHA-256"),
-    "id is a bool": (lambda e: _set(e, id=True), "of the wrong type"),
-}
-
-
-@pytest.mark.parametrize("name", MEMORY_TAMPERINGS)
-def test_an_entry_that_does_not_match_its_leaf_fails(name: str) -> None:
-    tamper, message = MEMORY_TAMPERINGS[name]
-    log = MemoryLog([make_entry(n) for n in range(1, 6)])
-    log.entries[2] = tamper(log.entries[2])
-    with pytest.raises(VerificationError, match=message):
-        run_audit(log)
-
-
-def test_a_leaf_listed_twice_or_missing_fails() -> None:
-    entries = [make_entry(n) for n in range(1, 6)]
-    log = MemoryLog(entries)
-    log.entries = entries[:2] + entries[3:]
-    with pytest.raises(VerificationError, match=r"1 of 4 leaves have no entry in the list \(leaf"):
-        run_audit(log)
-    log = MemoryLog(entries, extra=[entries[1]])
-    with pytest.raises(VerificationError, match="leaf 1 is listed twice"):
-        run_audit(log)
-
-
-def test_a_log_that_forks_or_shrinks_fails_against_its_state() -> None:
-    entries = [make_entry(n) for n in range(1, 9)]
-    state = run_audit(MemoryLog(entries[:6])).state(PROJECT)
-    with pytest.raises(VerificationError, match="the log shrank: 5 leaves now, 6"):
-        run_audit(MemoryLog(entries[:5]), state)
-    forked = entries[:3] + [make_entry(n + 100) for n in range(4, 9)]
-    for index, entry in enumerate(forked):
-        entry["leaf_index"] = index
-    with pytest.raises(VerificationError, match="does not extend the one of 6"):
-        run_audit(MemoryLog(forked), state)
-    with pytest.raises(VerificationError, match="it was rewritten"):
-        run_audit(MemoryLog(forked[:6]), state)
-
-
-def test_the_origin_must_name_the_project() -> None:
-    with pytest.raises(VerificationError, match="is not <prefix>/p-1"):
-        run_audit(MemoryLog([make_entry(1)], project="p-2"))
-
-
-def test_keys_given_pinned_and_wrong() -> None:
-    log = MemoryLog([make_entry(n) for n in range(1, 4)])
-    report = run_audit(log, key=SIGNER.verifier.key)
-    assert (report.key_trust, report.key_from) == ("given", "--key")
-    with pytest.raises(VerificationError, match="no signature by a known key"):
-        run_audit(log, key=OTHER_SIGNER.verifier.key)
-    with pytest.raises(ClientError, match="not a verifier key"):
-        run_audit(log, key="errorledger+00000000+AAAA")
-    with pytest.raises(VerificationError, match="the state file pins the key"):
-        run_audit(log, report.state(PROJECT), key=OTHER_SIGNER.verifier.key)
-    # The server's key changed: the pinned key no longer verifies its checkpoints.
-    with pytest.raises(VerificationError, match="checkpoint's signature"):
-        run_audit(MemoryLog(log.entries, signer=OTHER_SIGNER), report.state(PROJECT))
-
-
-def test_the_state_file_round_trips_and_rejects_what_is_not_one(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    assert load_state(path) is None
-    state = run_audit(MemoryLog([make_entry(1)])).state(PROJECT)
-    save_state(path, state)
-    assert load_state(path) == state
-    assert json.loads(path.read_text())["format"] == FORMAT
-    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary left
-    for text in ["not json", "{}", json.dumps({"format": FORMAT, "size": "1"})]:
-        path.write_text(text)
-        with pytest.raises(StateFileError):
-            load_state(path)
-    edited = dataclasses.replace(state, size=7)
-    with pytest.raises(StateFileError, match="not its checkpoint's"):
-        run_audit(MemoryLog([make_entry(1)]), edited)
-    with pytest.raises(StateFileError, match="is for project p-1, not p-2"):
-        audit(MemoryLog([make_entry(1)]), "p-2", key=None, state=state)
-
-
-# real servers ---------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Site:
-    """A server process on a SQLite database in ``data_dir``."""
-
-    server: ServerProcess
-    data_dir: Path
-
-    @property
-    def database(self) -> Path:
-        return self.data_dir / "errorledger.db"
-
-    @property
-    def url(self) -> str:
-        return self.server.base_url
-
-
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'errorledger.db'}"
 
 
 @pytest.fixture(scope="module")
@@ -289,40 +48,9 @@ def pools() -> Iterator[list[ServerPool]]:
             pool.close()
 
 
-def start_site(data_dir: Path, log_dir: Path, pools: list[ServerPool]) -> Site:
-    pool = ServerPool(data_dir=data_dir, database_url=sqlite_url(data_dir), log_dir=log_dir)
-    pools.append(pool)
-    [server] = pool.start()
-    return Site(server, data_dir)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, pools: list[ServerPool]) -> Site:
-    data_dir = tmp_path_factory.mktemp("site") / "data"
-    # A project before the first start, so that serve creates no default one.
-    create_tenant(Settings(data_dir=data_dir, database_url=sqlite_url(data_dir)))
-    return start_site(data_dir, data_dir.parent, pools)
-
-
-def new_tenant(site: Site) -> Tenant:
-    settings = Settings(data_dir=site.data_dir, database_url=sqlite_url(site.data_dir))
-    return create_tenant(settings, name=f"audited-{uuid.uuid4().hex[:8]}")
-
-
-def post_logs(site: Site, tenant: Tenant, count: int, tag: str = "log") -> None:
-    with httpx.Client(base_url=site.url, timeout=30) as client:
-        for n in range(count):
-            body = {**SEED_EXAMPLE, "exception": f"{tag} {n}"}
-            reply = client.post(
-                f"/api/v3/integrations/{tenant.integration_id}/logs", json=body, auth=tenant.basic
-            )
-            assert reply.status_code == 201, reply.text
-            reply = client.post(
-                f"/import/{tag}/errors",
-                json={"error": f"{tag} {n}", "details": {"row": n, "ratio": n / 7}},
-                headers=tenant.bearer,
-            )
-            assert reply.status_code == 201, reply.text
+    return new_site(tmp_path_factory.mktemp("site") / "data", pools)
 
 
 def verify(site: Site, tenant: Tenant, *args: str, token: str | None = None) -> Any:
@@ -562,30 +290,117 @@ def test_a_log_longer_than_a_page_is_read_through_one_connection(
     tenant = new_tenant(site)
     post_logs(site, tenant, 60)  # 120 entries: two pages of the native list
     connects: list[object] = []
-    connect = http.client.HTTPConnection.connect
+    connect = socket.create_connection  # how httpx (httpcore) opens every connection
 
-    def counted(self: http.client.HTTPConnection) -> None:
-        connects.append(self)
-        connect(self)
+    def counted(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        connects.append(address)
+        return connect(address, *args, **kwargs)
 
-    monkeypatch.setattr(http.client.HTTPConnection, "connect", counted)
+    monkeypatch.setattr(socket, "create_connection", counted)
     report = summary(verify(site, tenant, "--json"))
     assert (report["size"], report["leaves_recomputed"]) == (120, 120)
     assert len(connects) == 1
 
 
+@pytest.mark.slow
+def test_proxy_variables_are_not_used(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = new_tenant(site)
+    nowhere = f"http://127.0.0.1:{free_port()}"  # a proxy that would refuse every connection
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"]:
+        monkeypatch.setenv(name, nowhere)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert summary(verify(site, tenant, "--json"))["ok"]
+
+
+# errorledger-audit ----------------------------------------------------------------------------
+
+
+def audit_command(
+    capsys: pytest.CaptureFixture[str], site: Site, tenant: Tenant, *args: str
+) -> tuple[int, str, str]:
+    """``errorledger-audit`` run in this process: its exit status, stdout and stderr."""
+    try:
+        code = cli.main(["--url", site.url, "--project", tenant.project_id, *args])
+    except SystemExit as usage_error:  # argparse's way out
+        code = int(usage_error.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.slow
+def test_errorledger_audit_prints_and_exits_as_errorledger_verify(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = new_tenant(site)
+    post_logs(site, tenant, 2)
+    monkeypatch.setenv("ERRORLEDGER_TOKEN", tenant.key.token)
+    for args in [
+        ("--json",),
+        ("--key", SIGNER.verifier.key),  # not the log's key: exit 1
+        ("--key", "errorledger+00000000+AAAA", "--json"),  # not a key at all: exit 2
+        ("--state", str(tmp_path)),  # a directory: a usage error, exit 2
+    ]:
+        expected = verify(site, tenant, *args)
+        code, out, err = audit_command(capsys, site, tenant, *args)
+        assert code == expected.exit_code, (args, err)
+        if code != 2 or "--json" in args:  # usage errors are worded by Typer and argparse
+            assert (out, err) == (expected.stdout, expected.stderr), args
+    state, copy = tmp_path / "audit.json", tmp_path / "copy.json"
+    code, out, err = audit_command(capsys, site, tenant, "--state", str(state))
+    assert (code, err.count("trusted on first use")) == (0, 1)
+    post_logs(site, tenant, 1)
+    shutil.copy(state, copy)
+    expected = verify(site, tenant, "--state", str(copy))
+    code, out, err = audit_command(capsys, site, tenant, "--state", str(state))
+    assert (code, out.replace(str(state), str(copy)), err) == (0, expected.stdout, "")
+    assert re.search(r"at size 6 .*, consistent with size 4 from .* by the state file\n$", out)
+
+
+def test_errorledger_audit_without_a_token_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ERRORLEDGER_TOKEN", raising=False)
+    assert cli.main(["--url", "http://127.0.0.1:1", "--project", "p", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"ok": False, "exit_code": 2, "error": err[7:].strip()}
+    assert err.startswith("error: could not verify: no API token: set ERRORLEDGER_TOKEN")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--project", "p"])
+    assert exited.value.code == 2
+    assert "--url" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_without_cryptography_the_audit_says_which_extra_to_install(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = new_tenant(site)
+    post_logs(site, tenant, 1)
+    monkeypatch.setenv("ERRORLEDGER_TOKEN", tenant.key.token)
+    for name in [n for n in sys.modules if n.partition(".")[0] == "cryptography"]:
+        monkeypatch.setitem(sys.modules, name, None)  # what an uninstalled package is
+    code, out, err = audit_command(capsys, site, tenant)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "could not verify: checking an Ed25519 signature needs the "
+        "cryptography package: install errorledger-client[audit]\n"
+    )
+
+
 # docs/transparency.md ------------------------------------------------------------------------
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "transparency.md"
 GOPATH = Path("/usr/share/gocode")
 VENV_BIN = Path(sys.executable).parent
 
 
 def doc_script(*, env_line: str, old: int, capsules: bool) -> tuple[str, str]:
-    """The page's shell blocks as one script, and its Go program."""
-    blocks = re.findall(r"(<!-- capsules[^\n]*-->\n)?```(sh|go)\n(.*?)```", DOC.read_text(), re.S)
+    """The page's shell blocks as one script, and its Go program. The block for an auditor
+    without the server runs in tests/client/test_standalone.py."""
+    blocks = transparency_doc_blocks()
     [go] = [body for _, lang, body in blocks if lang == "go"]
-    shell = [body for mark, lang, body in blocks if lang == "sh" and (capsules or not mark)]
+    runs = {"", "capsules"} if capsules else {""}
+    shell = [body for mark, lang, body in blocks if lang == "sh" and mark in runs]
     script = "\n".join(shell)
     script, replaced = re.subn(
         r"^export URL=\S+ PROJECT=\S+ ERRORLEDGER_TOKEN=\S+$", env_line, script, flags=re.M
@@ -649,21 +464,3 @@ def test_the_transparency_doc_runs(site: Site, tmp_path: Path) -> None:
     assert "bundle entry 0 is leaf 0" in out
     assert "sha256sum of its canonical content is its content_sha256" in out
     assert "tile hash 0 is SHA-256(0x00 ‖ leaf 0)" in out
-
-
-# the HTTP client ------------------------------------------------------------------------------
-
-
-def test_http_errors_and_waits_are_described() -> None:
-    problem = b'{"type": "/problems/not-found", "title": "Not Found.", "detail": "no project"}'
-    assert http_module._describe(http_module.Reply(404, {}, problem)) == (
-        "HTTP 404 Not Found: no project"
-    )
-    assert http_module._describe(http_module.Reply(502, {}, b"<html>")) == "HTTP 502 Bad Gateway"
-    assert http_module._retry_wait("3", 0) == 3.0
-    assert http_module._retry_wait("86400", 0) == http_module.MAX_RETRY_WAIT_S
-    assert http_module._retry_wait(None, 2) == 2.0
-    with pytest.raises(VerificationError, match="not JSON"):
-        http_module._json(http_module.Reply(200, {}, b"<html>"))
-    with pytest.raises(VerificationError, match="not base64"):
-        http_module._hashes({"hashes": ["***"]}, "consistency proof")

@@ -2,7 +2,8 @@
 responses, and one pattern that is quadratic on a crafted string freezes the event loop for
 every tenant.
 
-Every compiled pattern at module level in ``errorledger`` is found by walking the package,
+Every compiled pattern at module level in ``errorledger`` and ``errorledger_client`` (whose
+parsers read what a server sends) is found by walking the packages,
 and each must be listed in ``WORST_INPUTS`` with the inputs most likely to make it
 backtrack (a new pattern fails this test until it is). Each pattern then runs over those
 inputs (and generic ones) as they grow from 1 to 256 KiB:
@@ -34,6 +35,7 @@ import pytest
 from starlette.routing import Route
 
 import errorledger
+import errorledger_client
 from errorledger.api import routes
 
 KIB = 1024
@@ -111,10 +113,10 @@ WORST_INPUTS: dict[str, list[Shape]] = {
     ],
     "errorledger.api.request_id._CLIENT_ID": [repeat("a"), repeat("a", tail="!")],
     "errorledger.api.import_errors._SLUG": [repeat("a"), repeat("-", tail="!")],
-    "errorledger.tlog.leaf._HEX_SHA256": [repeat("a"), repeat("0", tail="g")],
-    "errorledger.tlog.checkpoint._DECIMAL": [repeat("1"), repeat("0")],
-    "errorledger.tlog.note._HEX_KEY_ID": [repeat("a"), repeat("f", tail="g")],
-    "errorledger.tlog.note._CONTROL": [repeat("a")],
+    "errorledger_client.log.canonical._HEX_SHA256": [repeat("a"), repeat("0", tail="g")],
+    "errorledger_client.log.checkpoint._DECIMAL": [repeat("1"), repeat("0")],
+    "errorledger_client.log.note._HEX_KEY_ID": [repeat("a"), repeat("f", tail="g")],
+    "errorledger_client.log.note._CONTROL": [repeat("a")],
     "errorledger.tlog.tiles._LEVEL": [repeat("1")],
     "errorledger.tlog.tiles._WIDTH": [repeat("1")],
     "errorledger.tlog.tiles._INDEX_PREFIX": [repeat("x0"), repeat("0", head="x")],
@@ -123,7 +125,11 @@ WORST_INPUTS: dict[str, list[Shape]] = {
 
 
 def package_patterns() -> Iterator[tuple[str, re.Pattern[str]]]:
-    for module_info in pkgutil.walk_packages(errorledger.__path__, "errorledger."):
+    modules = itertools.chain(
+        pkgutil.walk_packages(errorledger.__path__, "errorledger."),
+        pkgutil.walk_packages(errorledger_client.__path__, "errorledger_client."),
+    )
+    for module_info in modules:
         if module_info.name.endswith(".__main__") or ".migrations" in module_info.name:
             continue  # importing them runs the command line, or needs Alembic's context
         module = importlib.import_module(module_info.name)

@@ -11,8 +11,9 @@ from errorledger import tlog
 from errorledger.storage import merkle, migrate
 from errorledger.storage.database import create_database_engine
 from errorledger.storage.tables import metadata
-from errorledger.tlog.hashing import leaf_hash, root_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
+from errorledger.tlog.leaf import content_digest
+from errorledger_client.log.canonical import leaf_data
+from errorledger_client.log.hashing import leaf_hash, root_hash
 
 
 def test_models_match_migrations(empty_database_url: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from errorledger.tlog.hashing import leaf_hash
 from errorledger.tlog.stored import MemoryHashStore
+from errorledger_client.log.hashing import leaf_hash
 from tests.tlog.reference import ReferenceTree
 
 MAX_SIZE = 300

@@ -6,15 +6,10 @@ import base64
 
 import pytest
 
-from errorledger.tlog.checkpoint import (
-    Checkpoint,
-    open_checkpoint,
-    parse_checkpoint,
-    sign_checkpoint,
-)
-from errorledger.tlog.hashing import EMPTY_ROOT
-from errorledger.tlog.note import Signer
-from errorledger.tlog.verify import VerificationError
+from errorledger.tlog.signing import Signer, sign_checkpoint, sign_note
+from errorledger_client.log.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
+from errorledger_client.log.hashing import EMPTY_ROOT
+from errorledger_client.log.verify import VerificationError
 
 ROOT = bytes(range(32))
 ROOT_B64 = base64.b64encode(ROOT).decode()
@@ -67,7 +62,5 @@ def test_sign_and_open() -> None:
 
 def test_a_signed_note_that_is_no_checkpoint_is_refused() -> None:
     signer = Signer("example.com/log", bytes(32))
-    from errorledger.tlog.note import sign_note
-
     with pytest.raises(VerificationError, match="malformed checkpoint"):
         open_checkpoint(sign_note("just text\n", signer), [signer.verifier])

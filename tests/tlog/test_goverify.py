@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
-from errorledger.tlog.hashing import leaf_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
-from errorledger.tlog.note import Signer
+from errorledger.tlog.leaf import content_digest
 from errorledger.tlog.proofs import consistency_proof, inclusion_proof
+from errorledger.tlog.signing import Signer, sign_checkpoint
 from errorledger.tlog.stored import MemoryHashStore, stored_root
 from errorledger.tlog.tiles import (
     Tile,
@@ -30,6 +28,9 @@ from errorledger.tlog.tiles import (
     tile_leaf_indices,
     tiles_for_size,
 )
+from errorledger_client.log.canonical import leaf_data
+from errorledger_client.log.checkpoint import Checkpoint
+from errorledger_client.log.hashing import leaf_hash
 
 GOPATH = Path("/usr/share/gocode")
 SOURCE = Path(__file__).parent / "goverify" / "main.go"

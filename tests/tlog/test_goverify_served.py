@@ -24,8 +24,8 @@ from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryDraft, EntryKind
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
-from errorledger.tlog.checkpoint import parse_checkpoint
 from errorledger.tlog.tiles import Tile, tiles_for_size
+from errorledger_client.log.checkpoint import parse_checkpoint
 from tests.support import SEED_EXAMPLE, Tenant
 from tests.tlog import test_goverify
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import base64
+import sys
 
 import pytest
 
-from errorledger.tlog.note import Signature, Signer, Verifier, key_id, open_note, sign_note
-from errorledger.tlog.verify import VerificationError
+from errorledger.tlog.signing import Signer, sign_note, signature_line
+from errorledger_client.log.note import (
+    MissingExtraError,
+    Signature,
+    Verifier,
+    key_id,
+    open_note,
+)
+from errorledger_client.log.verify import VerificationError
 
 SEED = bytes(range(32))
 TEXT = "example.com/log\n7\nsome text\n"
@@ -148,7 +156,7 @@ def test_note_text_must_end_in_a_newline(signer: Signer) -> None:
 
 
 def test_signature_line_format() -> None:
-    line = Signature("n", b"\x00\x00\x00\x01", b"\xff").line()
+    line = signature_line(Signature("n", b"\x00\x00\x00\x01", b"\xff"))
     assert line == "\u2014 n AAAAAf8=\n"
 
 
@@ -156,3 +164,13 @@ def test_invalid_key_names_are_refused() -> None:
     for name in ["", "a b", "a+b", "a\u00a0b"]:
         with pytest.raises(ValueError, match="invalid key name"):
             Signer(name, SEED)
+
+
+def test_without_cryptography_a_signature_check_says_which_extra_to_install(
+    signer: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = sign_note(TEXT, signer)
+    for name in [n for n in sys.modules if n.partition(".")[0] == "cryptography"]:
+        monkeypatch.setitem(sys.modules, name, None)  # what an uninstalled package is
+    with pytest.raises(MissingExtraError, match=r"install errorledger-client\[audit\]"):
+        open_note(message, [signer.verifier])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, root_hash
 from errorledger.tlog.proofs import (
     consistency_plan,
     consistency_proof,
@@ -20,7 +19,8 @@ from errorledger.tlog.stored import (
     range_nodes,
     stored_root,
 )
-from errorledger.tlog.verify import verify_consistency, verify_inclusion
+from errorledger_client.log.hashing import EMPTY_ROOT, leaf_hash, root_hash
+from errorledger_client.log.verify import verify_consistency, verify_inclusion
 from tests.tlog.conftest import MAX_SIZE
 from tests.tlog.reference import ReferenceTree
 

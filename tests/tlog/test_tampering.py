@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from errorledger.tlog.hashing import EMPTY_ROOT, leaf_hash, node_hash
 from errorledger.tlog.proofs import consistency_proof, inclusion_proof
 from errorledger.tlog.stored import MemoryHashStore
-from errorledger.tlog.verify import VerificationError, verify_consistency, verify_inclusion
+from errorledger_client.log.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from errorledger_client.log.verify import VerificationError, verify_consistency, verify_inclusion
 from tests.tlog.conftest import MAX_SIZE
 from tests.tlog.reference import ReferenceTree
 

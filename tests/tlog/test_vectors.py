@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-from errorledger.tlog.checkpoint import open_checkpoint
-from errorledger.tlog.hashing import leaf_hash
 from errorledger.tlog.leaf import canonical_json
-from errorledger.tlog.note import Verifier
 from errorledger.tlog.proofs import consistency_proof, inclusion_proof
 from errorledger.tlog.stored import MemoryHashStore, stored_root
 from errorledger.tlog.tiles import (
@@ -25,7 +22,10 @@ from errorledger.tlog.tiles import (
     tile_leaf_indices,
     tiles_for_size,
 )
-from errorledger.tlog.verify import verify_consistency, verify_inclusion
+from errorledger_client.log.checkpoint import open_checkpoint
+from errorledger_client.log.hashing import leaf_hash
+from errorledger_client.log.note import Verifier
+from errorledger_client.log.verify import verify_consistency, verify_inclusion
 
 DATA = Path(__file__).parent.parent / "data" / "tlog"
 SIZE = 1000

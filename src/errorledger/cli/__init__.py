@@ -19,7 +19,7 @@ app.add_typer(projects.app, name="projects")
 app.add_typer(keys.app, name="keys")
 app.add_typer(integrations.app, name="integrations")
 app.add_typer(db.app, name="db")
-app.command("verify")(verify.verify)
+app.command("verify", help=verify.HELP)(verify.verify)
 
 
 def main() -> None:

@@ -1,140 +1,31 @@
 """``errorledger verify``: audit a project's transparency log through a server's API.
 
-Exit status: 0 verified; 1 verification failed (the log, its checkpoint, proofs or entries
-do not check out); 2 the check could not be run (usage, an unreadable state file, no
-answer or an HTTP error from the server).
+The audit, its output and its exit status are the client distribution's
+(``errorledger_client.audit.command``), which ``errorledger-audit`` runs too for auditors
+without the server; this is its Typer face.
 """
 
 from __future__ import annotations
 
-import base64
-import sys
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import typer
 
-from errorledger.client import (
-    KEY_TOFU,
-    AuditReport,
-    ClientError,
-    Hooks,
-    LogClient,
-    audit,
-    load_state,
-    save_state,
-)
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.audit import command
 
-EXIT_FAILED = 1
-EXIT_UNVERIFIED = 2
+HELP = command.DESCRIPTION
 
 
 def verify(
-    url: str = typer.Option(..., "--url", help="The server's base URL."),
-    project: str = typer.Option(..., "--project", help="The id of the project whose log to audit."),
-    key: str | None = typer.Option(
-        None,
-        "--key",
-        help="The log's verifier key (name+hexid+base64), got from the operator. "
-        "Without it, the server's key is trusted on first use.",
-    ),
+    url: str = typer.Option(..., "--url", help=command.HELP["url"]),
+    project: str = typer.Option(..., "--project", help=command.HELP["project"]),
+    key: str | None = typer.Option(None, "--key", help=command.HELP["key"]),
     state: Path | None = typer.Option(  # noqa: B008  (typer reads its options from defaults)
-        None,
-        "--state",
-        help="A JSON file with the key and the last checkpoint verified; created if missing. "
-        "Later runs pin the key and prove the log only grew.",
-        dir_okay=False,
+        None, "--state", help=command.HELP["state"], dir_okay=False
     ),
     token: str | None = typer.Option(
-        None, "--token", envvar="ERRORLEDGER_TOKEN", help="An API token with read scope."
+        None, "--token", envvar=command.TOKEN_VARIABLE, help=command.HELP["token"]
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = typer.Option(False, "--json", help=command.HELP["json"]),
 ) -> None:
-    """Verify the checkpoint's signature, its consistency with the last one verified, and
-    every leaf recomputed from the entries.
-
-    Exit 0 if the log verifies, 1 if anything does not check out, 2 if the check could not
-    be run (usage, state file, network or HTTP error).
-    """
-    try:
-        report = _run(url, project, key=key, state_path=state, token=token)
-    except VerificationError as exc:
-        _stop(EXIT_FAILED, f"verification failed: {exc}", as_json=as_json)
-    except ClientError as exc:
-        _stop(EXIT_UNVERIFIED, f"could not verify: {exc}", as_json=as_json)
-    if as_json:
-        _print_json(_summary(report, project, state))
-    else:
-        typer.echo(_line(report, state))
-
-
-def _run(
-    url: str, project: str, *, key: str | None, state_path: Path | None, token: str | None
-) -> AuditReport:
-    if not token:
-        raise ClientError("no API token: set ERRORLEDGER_TOKEN or pass --token")
-    previous = None if state_path is None else load_state(state_path)
-    pin = f"it is now pinned in {state_path}" if state_path else "keep a --state file to pin it"
-    hooks = Hooks(progress=_progress, warning=lambda message: _warn(f"{message}; {pin}"))
-    with LogClient(url, token=token) as client:
-        report = audit(client, project, key=key, state=previous, hooks=hooks)
-    if state_path is not None:
-        save_state(state_path, report.state(project))
-    return report
-
-
-def _progress(done: int, total: int) -> None:
-    typer.echo(f"verify: {done} of {total} leaves recomputed", err=True)
-
-
-def _warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
-
-
-def _stop(code: int, message: str, *, as_json: bool) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    if as_json:
-        _print_json({"ok": False, "exit_code": code, "error": message})
-    raise typer.Exit(code)
-
-
-def _print_json(data: dict[str, Any]) -> None:
-    sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
-
-
-def _summary(report: AuditReport, project: str, state: Path | None) -> dict[str, Any]:
-    checkpoint = report.checkpoint
-    return {
-        "ok": True,
-        "project": project,
-        "origin": checkpoint.origin,
-        "size": checkpoint.size,
-        "root_hash": base64.b64encode(checkpoint.root_hash).decode(),
-        "leaves_recomputed": report.leaves,
-        "newer_entries": report.newer_entries,
-        "consistent_with": report.previous_size,
-        "verifier_key": report.verifier_key,
-        "key_trust": report.key_trust,
-        "key_from": report.key_from,
-        "state": None if state is None else str(state),
-        "checkpoint": report.note,
-        "timestamp_token": report.timestamp_token,
-    }
-
-
-def _line(report: AuditReport, state: Path | None) -> str:
-    checkpoint = report.checkpoint
-    root = base64.b64encode(checkpoint.root_hash).decode()
-    text = (
-        f"verified {checkpoint.origin} at size {checkpoint.size} (root {root}): "
-        f"{report.leaves} leaves recomputed from their entries"
-    )
-    if report.previous_size is not None:
-        text += f", consistent with size {report.previous_size} from {state}"
-    if report.newer_entries:
-        text += f", {report.newer_entries} newer entries left for the next checkpoint"
-    name_and_id = "+".join(report.verifier_key.split("+", 2)[:2])  # base64 may hold a "+"
-    how = {"--key": "given with --key", "state file": "pinned by the state file"}
-    return f"{text}; key {name_and_id} {how.get(report.key_from, KEY_TOFU)}"
+    raise typer.Exit(command.run(url, project, key=key, state=state, token=token, as_json=as_json))

@@ -66,7 +66,7 @@ class Placement:
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class LeafFields:
-    """What an entry's leaf is made of (``tlog.leaf.leaf_data``)."""
+    """What an entry's leaf is made of (``errorledger_client.log.canonical.leaf_data``)."""
 
     entry_id: int
     project_id: str

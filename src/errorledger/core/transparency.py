@@ -21,16 +21,17 @@ from errorledger.keyring import Keyring
 from errorledger.storage import merkle
 from errorledger.storage.writes import Writer
 from errorledger.tlog import tiles
-from errorledger.tlog.checkpoint import Checkpoint, sign_checkpoint
-from errorledger.tlog.leaf import leaf_data
 from errorledger.tlog.proofs import (
     consistency_plan,
     consistency_proof,
     inclusion_plan,
     inclusion_proof,
 )
+from errorledger.tlog.signing import sign_checkpoint
 from errorledger.tlog.stored import root_plan, stored_root
 from errorledger.tsa.imprint import HashAlgorithm, MessageImprint
+from errorledger_client.log.canonical import leaf_data
+from errorledger_client.log.checkpoint import Checkpoint
 
 
 class Transparency:

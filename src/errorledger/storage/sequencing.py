@@ -16,9 +16,9 @@ from typing import Any
 
 from errorledger.core.records import NewEntry, Placement
 from errorledger.storage.merkle import hashes_on_cursor
-from errorledger.tlog.hashing import leaf_hash
-from errorledger.tlog.leaf import leaf_data
 from errorledger.tlog.stored import StoredHash, append_nodes, append_plan
+from errorledger_client.log.canonical import leaf_data
+from errorledger_client.log.hashing import leaf_hash
 
 _CHUNK = 1000  # hash rows per INSERT: 4 parameters each, under every driver's cap
 

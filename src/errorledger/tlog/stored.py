@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeAlias
 
-from errorledger.tlog.hashing import EMPTY_ROOT, node_hash
+from errorledger_client.log.hashing import EMPTY_ROOT, node_hash
 
 NodeId: TypeAlias = tuple[int, int]
 """``(level, index)`` of a stored hash."""

@@ -13,8 +13,8 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
-from errorledger.tlog.hashing import HASH_SIZE
 from errorledger.tlog.stored import MissingHashError, NodeId
+from errorledger_client.log.hashing import HASH_SIZE
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT

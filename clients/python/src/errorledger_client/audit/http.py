@@ -1,17 +1,24 @@
-"""The few HTTP reads an auditor needs, on the standard library alone.
+"""The few HTTP reads an auditor needs, over one ``httpx.Client``.
 
-One keep-alive connection (``http.client``), so a walk through a long log costs one TCP and
-TLS handshake, not one per page. A 429 or 503 is retried after its ``Retry-After``; any
-other error status, or no answer, raises ``TransportError``. What the server serves is
-handed up unjudged: checking it is the auditor's job (``client.auditing``).
+One client, so one kept-alive connection: a walk through a long log costs one TCP and TLS
+handshake, not one per page (httpx replaces a connection the server has closed before
+reusing it). A 429 or 503 is retried after its ``Retry-After``, waiting at most
+``MAX_RETRY_WAIT_S``; any other error status, or no answer, raises ``TransportError``.
+
+The token goes only to the log's own routes: not to the public verifier key, and never to
+another host, since no redirect is followed. Proxy variables, ``.netrc`` and the like are
+not read unless ``trust_env`` asks for them: an auditor talks to the server it named.
+Certificates are checked against the system's trust store, as ``ssl`` has it.
+
+What the server serves is handed up unjudged: checking it is the auditor's job
+(``audit.auditing``). JSON is decoded by the standard library, so integers stay exact.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
-import http.client
+import json
 import ssl
 import time
 import urllib.parse
@@ -19,11 +26,11 @@ from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
-import msgspec
+import httpx
 
-from errorledger import __version__
-from errorledger.client.errors import TransportError
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.__version__ import __version__
+from errorledger_client.audit.errors import TransportError
+from errorledger_client.log.verify import VerificationError
 
 RETRIES = 5
 MAX_RETRY_WAIT_S = 10.0
@@ -31,26 +38,34 @@ PAGE_SIZE = 100  # the native list's maximum
 _RETRIED_STATUSES = frozenset({429, 503})
 
 
-@dataclasses.dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
 class LogClient:
-    """Reads one server's transparency log and native entry list, with a Bearer token."""
+    """Reads one server's transparency log and native entry list, with a Bearer token.
 
-    def __init__(self, base_url: str, *, token: str | None, timeout: float = 60.0) -> None:
+    ``transport`` replaces the network (tests pass an ``httpx.MockTransport``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None,
+        timeout: float = 60.0,
+        trust_env: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise TransportError(f"{base_url!r} is not an http:// or https:// URL")
         self.base_url = base_url.rstrip("/")
-        self._parts = parts
-        self._prefix = parts.path.rstrip("/")
         self._token = token
-        self._timeout = timeout
-        self._connection: http.client.HTTPConnection | None = None
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"User-Agent": f"errorledger-client/{__version__}", "Accept": "*/*"},
+            timeout=timeout,
+            trust_env=trust_env,
+            verify=ssl.create_default_context(),
+            transport=transport,
+        )
 
     def __enter__(self) -> LogClient:
         return self
@@ -61,20 +76,18 @@ class LogClient:
         self.close()
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._http.close()
 
     # the endpoints ----------------------------------------------------------------------------
 
     def verifier_key(self) -> str:
         """``GET /v1/tlog/verifier-key``: the log's key, as the server says it is."""
-        return self._get("/v1/tlog/verifier-key", authenticated=False).body.decode().strip()
+        return self._get("/v1/tlog/verifier-key", authenticated=False).text.strip()
 
     def checkpoint(self, project: str) -> tuple[bytes, str | None]:
         """The signed checkpoint note, and the base64 RFC 3161 token over it, if any."""
         reply = self._get(_tlog(project, "checkpoint"))
-        return reply.body, reply.headers.get("timestamp-token")
+        return reply.content, reply.headers.get("timestamp-token")
 
     def consistency(self, project: str, first: int, second: int) -> list[bytes]:
         query = {"first": first, "second": second}
@@ -99,59 +112,21 @@ class LogClient:
 
     def _get(
         self, path: str, query: Mapping[str, str | int] | None = None, *, authenticated: bool = True
-    ) -> Reply:
-        target = self._prefix + path
-        if query:
-            target += "?" + urllib.parse.urlencode(query)
-        headers = {"User-Agent": f"errorledger-verify/{__version__}", "Accept": "*/*"}
-        if authenticated and self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+    ) -> httpx.Response:
+        headers = (
+            {"Authorization": f"Bearer {self._token}"} if authenticated and self._token else {}
+        )
         for attempt in range(RETRIES + 1):
-            reply = self._request(target, headers)
-            if reply.status not in _RETRIED_STATUSES or attempt == RETRIES:
+            try:
+                reply = self._http.get(path, params=query, headers=headers)
+            except httpx.HTTPError as exc:
+                raise TransportError(f"GET {self.base_url}{path}: {_reason(exc)}") from None
+            if reply.status_code not in _RETRIED_STATUSES or attempt == RETRIES:
                 break
             time.sleep(_retry_wait(reply.headers.get("retry-after"), attempt))
-        if not 200 <= reply.status < 300:
+        if not reply.is_success:
             raise TransportError(f"GET {self.base_url}{path}: {_describe(reply)}")
         return reply
-
-    def _request(self, target: str, headers: dict[str, str]) -> Reply:
-        # A kept-alive connection the server has since closed fails on first use: one
-        # reconnection covers that, and a second failure is a real one.
-        for attempt in range(2):
-            connection = self._connect()
-            try:
-                connection.request("GET", target, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-            except (http.client.HTTPException, OSError) as exc:
-                self.close()
-                if attempt == 1 or not isinstance(exc, _STALE_CONNECTION):
-                    where = f"{self.base_url}{target.removeprefix(self._prefix)}"
-                    raise TransportError(f"GET {where}: {exc or type(exc).__name__}") from None
-                continue
-            if response.will_close:
-                self.close()
-            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
-        raise AssertionError("unreachable")
-
-    def _connect(self) -> http.client.HTTPConnection:
-        if self._connection is None:
-            host, port = self._parts.hostname or "", self._parts.port
-            if self._parts.scheme == "https":
-                self._connection = http.client.HTTPSConnection(
-                    host, port, timeout=self._timeout, context=ssl.create_default_context()
-                )
-            else:
-                self._connection = http.client.HTTPConnection(host, port, timeout=self._timeout)
-        return self._connection
-
-
-_STALE_CONNECTION = (
-    http.client.RemoteDisconnected,
-    ConnectionResetError,
-    BrokenPipeError,
-)
 
 
 def _tlog(project: str, rest: str) -> str:
@@ -168,25 +143,40 @@ def _retry_wait(retry_after: str | None, attempt: int) -> float:
     return min(0.5 * (1 << attempt), MAX_RETRY_WAIT_S)
 
 
-def _describe(reply: Reply) -> str:
+def _reason(exc: httpx.HTTPError) -> str:
+    # Some of httpx's errors carry no message (a bare ReadTimeout): their name says enough.
+    return str(exc) or type(exc).__name__
+
+
+def _describe(reply: httpx.Response) -> str:
     """``HTTP 404 Not Found: <detail>``, the detail from a problem-details body if any."""
-    text = f"HTTP {reply.status} {http.client.responses.get(reply.status, '')}".rstrip()
-    try:
-        body = msgspec.json.decode(reply.body)
-    except msgspec.DecodeError:
-        return text
-    if isinstance(body, dict):
-        detail = body.get("detail") or body.get("title") or body.get("message")
-        if isinstance(detail, str) and detail:
-            return f"{text}: {detail}"
-    return text
+    status = reply.status_code
+    text = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
+    detail = _problem_detail(reply.content)
+    return f"{text}: {detail}" if detail else text
 
 
-def _json(reply: Reply) -> Any:
+def _problem_detail(body: bytes) -> str | None:
     try:
-        return msgspec.json.decode(reply.body)
-    except msgspec.DecodeError as exc:
+        problem = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(problem, dict):
+        return None
+    detail = problem.get("detail") or problem.get("title") or problem.get("message")
+    return detail if isinstance(detail, str) else None
+
+
+def _json(reply: httpx.Response) -> Any:
+    try:
+        return json.loads(reply.content, parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:
         raise VerificationError(f"the server's answer is not JSON: {exc}") from None
+
+
+def _not_json(constant: str) -> None:
+    """``NaN`` and ``Infinity``, which Python's json reads and JSON does not have."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _page(page: Any) -> tuple[list[Any], str | None]:

@@ -1,7 +1,8 @@
 """C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): a tree head as note text.
 
 The text is ``origin``, the tree size in decimal, the base64 root hash, then optional
-extension lines, each line ending in a newline.
+extension lines, each line ending in a newline. The server signs that text as a note
+(``errorledger.tlog.signing``); here it is opened and parsed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from errorledger.tlog.hashing import HASH_SIZE
-from errorledger.tlog.note import Signer, Verifier, open_note, sign_note
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.hashing import HASH_SIZE
+from errorledger_client.log.note import Verifier, open_note
+from errorledger_client.log.verify import VerificationError
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
@@ -60,11 +61,6 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if base64.b64encode(root_hash).decode() != root:
         raise ValueError(f"checkpoint root hash {root!r} is not canonical base64")
     return Checkpoint(origin, int(size), root_hash, tuple(extensions))
-
-
-def sign_checkpoint(checkpoint: Checkpoint, *signers: Signer) -> str:
-    """The checkpoint as a signed note."""
-    return sign_note(checkpoint.text(), *signers)
 
 
 def open_checkpoint(

@@ -1,8 +1,11 @@
-"""C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys.
+"""C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 keys: keys, parsing and
+verification. Signing is the server's (``errorledger.tlog.signing``).
 
 Key strings are those of Go's ``golang.org/x/mod/sumdb/note``, so keys move between our
-tools and theirs: the verifier key ``name+<hex key id>+base64(0x01 ‖ public key)`` and the
-signer key ``PRIVATE+KEY+name+<hex key id>+base64(0x01 ‖ seed)``.
+tools and theirs: the verifier key is ``name+<hex key id>+base64(0x01 ‖ public key)``.
+
+Only checking a signature needs ``cryptography`` (the ``audit`` extra), so it is imported
+there: parsing notes and keys, and the rest of the package, work without it.
 """
 
 from __future__ import annotations
@@ -14,11 +17,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.verify import VerificationError
 
 ED25519_TYPE = b"\x01"
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space
@@ -26,6 +25,11 @@ MAX_SIGNATURES = 100  # Go's limit; the spec asks for at least 16
 _KEY_ID_SIZE = 4
 _HEX_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+
+
+class MissingExtraError(ImportError):
+    """A signature was to be checked without ``cryptography``: the ``audit`` extra is not
+    installed."""
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -54,7 +58,7 @@ class Verifier:
     @classmethod
     def from_key(cls, vkey: str) -> Verifier:
         """Parse ``name+hexid+base64(0x01 ‖ public key)``; ValueError if malformed."""
-        name, hex_id, key = _split_key(vkey, "verifier")
+        name, hex_id, key = split_key(vkey, "verifier")
         if not key.startswith(ED25519_TYPE) or len(key) != 33:
             raise ValueError("verifier key is not an Ed25519 key")
         verifier = cls(name, key[1:])
@@ -73,7 +77,16 @@ class Verifier:
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     def verify(self, message: bytes, signature: bytes) -> None:
-        """VerificationError unless ``signature`` is this key's over ``message``."""
+        """VerificationError unless ``signature`` is this key's over ``message``;
+        MissingExtraError without ``cryptography``."""
+        try:
+            from cryptography.exceptions import InvalidSignature
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        except ModuleNotFoundError:
+            raise MissingExtraError(
+                "checking an Ed25519 signature needs the cryptography package: "
+                "install errorledger-client[audit]"
+            ) from None
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
         except InvalidSignature:
@@ -83,60 +96,10 @@ class Verifier:
 
 
 @dataclasses.dataclass(frozen=True)
-class Signer:
-    """An Ed25519 private key (its 32-byte seed) under a name."""
-
-    name: str
-    seed: bytes = dataclasses.field(repr=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise ValueError(f"invalid key name {self.name!r}")
-        if len(self.seed) != 32:
-            raise ValueError("an Ed25519 seed is 32 bytes")
-
-    @classmethod
-    def generate(cls, name: str) -> Signer:
-        private = Ed25519PrivateKey.generate().private_bytes_raw()
-        return cls(name, private)
-
-    @classmethod
-    def from_key(cls, skey: str) -> Signer:
-        """Parse ``PRIVATE+KEY+name+hexid+base64(0x01 ‖ seed)``; ValueError if malformed."""
-        if not skey.startswith("PRIVATE+KEY+"):
-            raise ValueError("signer key does not start with PRIVATE+KEY+")
-        name, hex_id, key = _split_key(skey.removeprefix("PRIVATE+KEY+"), "signer")
-        if not key.startswith(ED25519_TYPE) or len(key) != 33:
-            raise ValueError("signer key is not an Ed25519 key")
-        signer = cls(name, key[1:])
-        if signer.verifier.key_id.hex() != hex_id.lower():
-            raise ValueError(f"signer key id {hex_id} does not match its key")
-        return signer
-
-    @property
-    def key(self) -> str:
-        """The signer key string: a secret."""
-        encoded = base64.b64encode(ED25519_TYPE + self.seed).decode()
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
-
-    @property
-    def verifier(self) -> Verifier:
-        public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
-        return Verifier(self.name, public.public_bytes(Encoding.Raw, PublicFormat.Raw))
-
-    def sign(self, message: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
-
-
-@dataclasses.dataclass(frozen=True)
 class Signature:
     name: str
     key_id: bytes
     signature: bytes
-
-    def line(self) -> str:
-        encoded = base64.b64encode(self.key_id + self.signature).decode()
-        return f"{SIGNATURE_PREFIX}{self.name} {encoded}\n"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,16 +109,6 @@ class Note:
     text: str
     verified: tuple[Signature, ...]
     unverified: tuple[Signature, ...] = ()
-
-
-def sign_note(text: str, *signers: Signer) -> str:
-    """The signed note: ``text``, a blank line, one signature line per signer."""
-    _check_text(text)
-    if not signers:
-        raise ValueError("a signed note needs at least one signer")
-    message = text.encode()
-    lines = [Signature(s.name, s.verifier.key_id, s.sign(message)).line() for s in signers]
-    return text + "\n" + "".join(lines)
 
 
 def open_note(message: str | bytes, verifiers: Sequence[Verifier]) -> Note:
@@ -186,6 +139,24 @@ def open_note(message: str | bytes, verifiers: Sequence[Verifier]) -> Note:
     return Note(text, tuple(verified.values()), tuple(unverified))
 
 
+def check_note_text(text: str) -> None:
+    """ValueError unless ``text`` can be a note's text: what a signer must check first."""
+    if not text.endswith("\n") or _CONTROL.search(text):
+        raise ValueError("note text must end in a newline and hold no control characters")
+
+
+def split_key(key: str, kind: str) -> tuple[str, str, bytes]:
+    """``name+hexid+base64``'s three parts, the last decoded; ValueError if malformed."""
+    name, _, rest = key.partition("+")
+    hex_id, _, encoded = rest.partition("+")
+    if not is_valid_key_name(name) or not _HEX_KEY_ID.fullmatch(hex_id):
+        raise ValueError(f"malformed {kind} key")
+    try:
+        return name, hex_id, base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise ValueError(f"malformed {kind} key: bad base64") from None
+
+
 def _split_note(message: str) -> tuple[str, list[Signature]]:
     if _CONTROL.search(message):
         raise VerificationError("malformed note: control character")
@@ -212,19 +183,3 @@ def _parse_signature_line(line: str) -> Signature:
     if not is_valid_key_name(name) or len(raw) <= _KEY_ID_SIZE:
         raise VerificationError(f"malformed note: signature line {line!r}")
     return Signature(name, raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:])
-
-
-def _check_text(text: str) -> None:
-    if not text.endswith("\n") or _CONTROL.search(text):
-        raise ValueError("note text must end in a newline and hold no control characters")
-
-
-def _split_key(key: str, kind: str) -> tuple[str, str, bytes]:
-    name, _, rest = key.partition("+")
-    hex_id, _, encoded = rest.partition("+")
-    if not is_valid_key_name(name) or not _HEX_KEY_ID.fullmatch(hex_id):
-        raise ValueError(f"malformed {kind} key")
-    try:
-        return name, hex_id, base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        raise ValueError(f"malformed {kind} key: bad base64") from None

@@ -11,15 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
-from errorledger.clock import to_us
-from errorledger.tlog.hashing import HASH_SIZE, leaf_hash
-from errorledger.tlog.leaf import content_digest, leaf_data
-from errorledger.tlog.verify import VerificationError
+from errorledger_client.log.canonical import content_digest, leaf_data
+from errorledger_client.log.hashing import HASH_SIZE, leaf_hash
+from errorledger_client.log.verify import VerificationError
 
 MAX_REPORTED = 5  # missing leaves named in a failure message
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def entry_leaf(entry: Any, project: str) -> tuple[int | None, bytes]:
@@ -38,7 +39,10 @@ def entry_leaf(entry: Any, project: str) -> tuple[int | None, bytes]:
             raise VerificationError(f"{where} has leaf_index {index}")
         where += f" (leaf {index})"
     served_digest = _field(entry, "content_sha256", str, where)
-    digest = content_digest(entry.get("content"))
+    try:
+        digest = content_digest(entry.get("content"))
+    except (ValueError, RecursionError) as exc:  # JSON can spell 1e400 and "\ud800"; JCS cannot
+        raise VerificationError(f"{where}: its content has no canonical JSON: {exc}") from None
     if digest != served_digest:
         raise VerificationError(
             f"{where}: its content hashes to {digest}, not to its content_sha256 "
@@ -135,9 +139,12 @@ def _received_at(entry: Mapping[str, Any], where: str) -> int:
     micros: int = _field(entry, "received_at_us", int, where)
     text: str = _field(entry, "received_at", str, where)
     try:
-        shown = to_us(datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        raise VerificationError(f"{where}: received_at {text!r} is not RFC 3339") from None
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise VerificationError(f"{where}: received_at {text!r} is not RFC 3339")
+    shown = (moment - _EPOCH) // _MICROSECOND
     if shown != micros:
         raise VerificationError(
             f"{where}: received_at {text} is not received_at_us {micros}, "

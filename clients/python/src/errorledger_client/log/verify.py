@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from errorledger.tlog.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
+from errorledger_client.log.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
 
 
 class VerificationError(Exception):

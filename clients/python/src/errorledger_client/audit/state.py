@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from errorledger.client.errors import StateFileError
+from errorledger_client.audit.errors import StateFileError
 
 FORMAT = "errorledger-verify-state/1"
 
@@ -41,8 +40,8 @@ def load_state(path: Path) -> AuditState | None:
     except OSError as exc:
         raise StateFileError(f"cannot read the state file {path}: {exc.strerror}") from None
     try:
-        data = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+        data = json.loads(raw)
+    except ValueError:  # not UTF-8, or not JSON
         raise StateFileError(f"the state file {path} is not JSON") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StateFileError(f"the state file {path} is not an errorledger verify state")
@@ -62,9 +61,7 @@ def _state(path: Path, data: dict[str, Any]) -> AuditState:
 
 def save_state(path: Path, state: AuditState) -> None:
     """Replace ``path`` with ``state``, atomically and durably."""
-    body = msgspec.json.format(
-        msgspec.json.encode({"format": FORMAT, **dataclasses.asdict(state)}), indent=2
-    )
+    body = json.dumps({"format": FORMAT, **dataclasses.asdict(state)}, indent=2).encode()
     directory = path.parent
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")

@@ -6,11 +6,12 @@
 3. Prove it consistent with the last checkpoint verified (from the state file): the tree
    may only grow, and only by appending (RFC 9162 §2.1.4).
 4. Recompute every leaf below the checkpoint's size from the entries the native list
-   serves (``client.leaves``), and from those the root (RFC 9162 §2.1.1): it must be the
+   serves (``audit.leaves``), and from those the root (RFC 9162 §2.1.1): it must be the
    checkpoint's.
 
 Nothing is taken on the server's word but the key on first use: every failure raises
-``VerificationError``; what stops the audit before a verdict raises ``ClientError``.
+``VerificationError``; what stops the audit before a verdict raises ``ClientError`` (or
+``MissingExtraError``, without the ``audit`` extra's cryptography: ``audit.errors``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from errorledger.client.errors import ClientError, StateFileError
-from errorledger.client.leaves import LeafTable, entry_leaf
-from errorledger.client.state import AuditState
-from errorledger.tlog.checkpoint import Checkpoint, open_checkpoint
-from errorledger.tlog.hashing import root_hash
-from errorledger.tlog.note import SIGNATURE_PREFIX, Verifier
-from errorledger.tlog.verify import VerificationError, verify_consistency
+from errorledger_client.audit.errors import ClientError, StateFileError
+from errorledger_client.audit.leaves import LeafTable, entry_leaf
+from errorledger_client.audit.state import AuditState
+from errorledger_client.log.checkpoint import Checkpoint, open_checkpoint
+from errorledger_client.log.hashing import root_hash
+from errorledger_client.log.note import SIGNATURE_PREFIX, Verifier
+from errorledger_client.log.verify import VerificationError, verify_consistency
 
 KEY_GIVEN = "given"
 KEY_TOFU = "trusted on first use"
@@ -36,7 +37,7 @@ PROGRESS_EVERY = 10_000  # leaves between two progress reports
 
 
 class LogSource(Protocol):
-    """What an audit reads; ``client.http.LogClient`` reads it from a server."""
+    """What an audit reads; ``audit.http.LogClient`` reads it from a server."""
 
     def verifier_key(self) -> str: ...
     def checkpoint(self, project: str) -> tuple[bytes, str | None]: ...
