@@ -28,7 +28,7 @@ from errorledger.api.body import parse_json
 from errorledger.api.import_errors import parse_event
 from errorledger.api.import_logs import parse_report
 from errorledger.core.offload import LARGE_BYTES
-from errorledger.core.redaction import redact
+from errorledger.core.redaction import redactor
 from errorledger.tlog.leaf import content_digest
 
 KIB = 1024
@@ -70,7 +70,10 @@ def steps(raw: bytes, parse: Callable[[Any], Any]) -> dict[str, Step]:
     return {
         "decode JSON, depth check": (lambda _: parse_json(raw, max_depth=32), lambda: None),
         "validate": (parse, fresh),
-        "redact": (redact, lambda: msgspec.json.decode(msgspec.json.encode(content))),
+        "redact": (
+            redactor(None, emails=False).redact,
+            lambda: msgspec.json.decode(msgspec.json.encode(content)),
+        ),
         "content digest": (content_digest, lambda: content),
         "encode for storage": (msgspec.json.encode, lambda: content),
     }

@@ -77,6 +77,7 @@ class Settings:
     max_body_bytes: int = MIB
     max_json_depth: int = 32
     redact: bool = True
+    redact_emails: bool = False
     oauth_token_ttl_seconds: int = 3600
     write_batch_max: int = 500
     log_level: str = "info"
@@ -127,6 +128,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_body_bytes": _parse_positive_int,
     "max_json_depth": _parse_positive_int,
     "redact": _parse_bool,
+    "redact_emails": _parse_bool,
     "oauth_token_ttl_seconds": _parse_positive_int,
     "write_batch_max": _parse_positive_int,
     "log_level": _parse_log_level,

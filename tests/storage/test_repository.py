@@ -9,6 +9,7 @@ from errorledger.core.records import (
     EntryCursor,
     EntryFilter,
     EntryRecord,
+    Finding,
     NewEntry,
     ProjectRecord,
 )
@@ -18,9 +19,16 @@ from errorledger.storage import entries as stored_entries
 from errorledger.tlog.leaf import content_digest
 from tests.support import Tenant, create_tenant
 
+REPORT = '[{"pointer": "/a", "rule": "jwt", "count": 2}]'
+
 
 def insert(
-    engine: Engine, tenant: Tenant, *, occurred: list[int], source: str | None = None
+    engine: Engine,
+    tenant: Tenant,
+    *,
+    occurred: list[int],
+    source: str | None = None,
+    report: str = REPORT,
 ) -> None:
     rows = [
         NewEntry(
@@ -35,7 +43,7 @@ def insert(
             url=None,
             fingerprint="0" * 64,
             protected=i % 2 == 0,
-            redactions_json='["/a"]',
+            redactions_json=report,
             content_json=f'{{"i": {i}}}',
             content_sha256=content_digest({"i": i}),
             key_id=tenant.key.key_id,
@@ -144,7 +152,7 @@ def test_pages_are_newest_first_and_keyset(engine: Engine, settings: Settings) -
         assert [e.occurred_at for e in rest] == [20, 10]
         assert {e.id for e in first}.isdisjoint({e.id for e in rest})
         assert first[0].content == {"i": 0}
-        assert first[0].redactions == ["/a"]
+        assert first[0].redactions == [Finding("/a", "jwt", 2)]
         assert first[0].protected is True
 
 
@@ -166,3 +174,14 @@ def test_lists_and_gets_stay_inside_the_project_and_source(
         assert get(conn, shop.project_id, listed[0].id, kind="import_error") is None
         assert stored_entries.count(conn, project_id=shop.project_id) == 3
         assert stored_entries.count(conn) == 4
+
+
+def test_reports_stored_before_rules_were_named_read_as_unrecorded(
+    engine: Engine, settings: Settings
+) -> None:
+    # Until migration 0004 a report was a list of pointers.
+    tenant = create_tenant(settings)
+    insert(engine, tenant, occurred=[1], report='["/a", "/b~1c"]')
+    with engine.connect() as conn:
+        [entry] = page(conn, tenant.project_id, limit=1)
+    assert entry.redactions == [Finding("/a", "unrecorded", 1), Finding("/b~1c", "unrecorded", 1)]

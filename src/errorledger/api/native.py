@@ -61,7 +61,7 @@ def render_entry(entry: EntryRecord) -> shapes.Entry:
         leaf_hash=base64.b64encode(entry.leaf_hash).decode(),
         content_sha256=entry.content_sha256,
         protected=entry.protected,
-        redactions=entry.redactions,
+        redactions=[shapes.RedactionFinding(f.pointer, f.rule, f.count) for f in entry.redactions],
         content=entry.content,
     )
 

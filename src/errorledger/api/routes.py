@@ -22,6 +22,7 @@ from errorledger.api import (
     log_capsules,
     native,
     oauth,
+    redaction_rules,
     tlog,
     tsa,
 )
@@ -75,6 +76,8 @@ TABLE: Table = [
             ("GET", _ENTRIES, native.list_entries),
             ("GET", _ENTRIES + "/{entry_id}", native.get_entry),
             ("GET", _ENTRIES + "/{entry_id}/content", native.get_entry_content),
+            ("GET", "/v1/projects/{project_id}/redaction", redaction_rules.get_rules),
+            ("PUT", "/v1/projects/{project_id}/redaction", redaction_rules.put_rules),
             ("GET", _TLOG + "/checkpoint", tlog.checkpoint),
             ("GET", _TLOG + "/checkpoint/timestamp", tlog.checkpoint_timestamp),
             ("GET", _TLOG + "/proof/inclusion", tlog.inclusion),

@@ -11,9 +11,26 @@ from typing import Annotated, Any
 import msgspec
 
 from errorledger.core.entries import EntryKind
+from errorledger.core.redaction import RedactionRules
 
 Base64 = Annotated[str, msgspec.Meta(description="Standard base64.")]
 RFC3339 = Annotated[str, msgspec.Meta(description="RFC 3339 date-time in UTC, with a Z.")]
+
+
+class RedactionFinding(msgspec.Struct, forbid_unknown_fields=True):
+    """What redaction replaced in one place: never the value."""
+
+    pointer: Annotated[
+        str, msgspec.Meta(description="Where, in the entry's content: a JSON pointer (RFC 6901).")
+    ]
+    rule: Annotated[
+        str,
+        msgspec.Meta(
+            description="The rule: secret_name, a value rule (docs/redaction.md), "
+            "project:<name>, or unrecorded for entries stored before rules were reported."
+        ),
+    ]
+    count: Annotated[int, msgspec.Meta(description="How many values it replaced there.")]
 
 
 class Entry(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,7 +69,8 @@ class Entry(msgspec.Struct, forbid_unknown_fields=True):
     ]
     protected: Annotated[bool, msgspec.Meta(description="Something was redacted.")]
     redactions: Annotated[
-        list[str], msgspec.Meta(description="JSON pointers of what was redacted (never values).")
+        list[RedactionFinding],
+        msgspec.Meta(description="What was redacted, where and by which rule (never values)."),
     ]
     content: dict[str, Any]
 
@@ -106,7 +124,15 @@ class Problem(msgspec.Struct, forbid_unknown_fields=True):
     warnings: None
 
 
-GENERATED = (Entry, EntryPage, OneEntry, InclusionProof, ConsistencyProof, Problem)
+GENERATED = (
+    Entry,
+    EntryPage,
+    OneEntry,
+    InclusionProof,
+    ConsistencyProof,
+    Problem,
+    RedactionRules,
+)
 
 
 def schema_components() -> dict[str, Any]:
@@ -114,4 +140,5 @@ def schema_components() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
         GENERATED, ref_template="#/components/schemas/{name}"
     )
-    return components
+    # Through JSON and back, so that defaults are JSON too (a tuple's () becomes []).
+    return msgspec.json.decode(msgspec.json.encode(components))  # type: ignore[no-any-return]

@@ -31,6 +31,6 @@ class Capsules:
             HASH_FIELD: base64.b64encode(digest).decode(),
             TIMESTAMP_FIELD: base64.b64encode(token.der).decode(),
         }
-        draft = EntryDraft(kind=EntryKind.CAPSULE, source=app_env, content=capsule)
+        draft = EntryDraft(kind=EntryKind.CAPSULE, source=app_env, content=capsule, redact=False)
         await self._ingestor.append(principal, draft, admitted=True)
         return capsule

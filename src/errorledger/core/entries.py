@@ -22,7 +22,9 @@ class EntryDraft:
     ``content`` is the record as its family defines it; the other fields are what the core
     indexes for search and grouping. ``occurred_at`` (microseconds, UTC) is the client's
     timestamp, or None for "when received". ``size`` is the request body's length in bytes:
-    the work on a large record moves off the event loop (``core.offload``).
+    the work on a large record moves off the event loop (``core.offload``). ``redact`` is
+    False only for content the service made itself from no text of the client's (a
+    capsule's digest and time-stamp token, which redaction must never alter).
     """
 
     kind: EntryKind
@@ -35,3 +37,4 @@ class EntryDraft:
     exception_type: str | None = None
     integration_id: int | None = None
     size: int = 0
+    redact: bool = True

@@ -11,6 +11,7 @@ from errorledger.clock import now_us
 from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryDraft
 from errorledger.core.offload import run_sized
+from errorledger.core.policies import RedactionPolicies
 from errorledger.core.prepare import prepare
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.records import EntryRecord, Placement
@@ -20,10 +21,10 @@ Effect = Callable[[Connection, EntryRecord], None]
 
 
 class Ingestor:
-    def __init__(self, writer: Writer, limiter: RateLimiter, *, redaction: bool) -> None:
+    def __init__(self, writer: Writer, limiter: RateLimiter, policies: RedactionPolicies) -> None:
         self._writer = writer
         self._limiter = limiter
-        self._redaction = redaction
+        self._policies = policies
 
     async def admit(self, principal: Principal) -> None:
         """May the caller write now? ``PermissionDenied`` or ``RateLimited`` if not. Done
@@ -47,6 +48,7 @@ class Ingestor:
         """
         if not admitted:
             await self.admit(principal)
+        redactor = await self._policies.redactor_for(principal.project_id) if draft.redact else None
         received_at = now_us()
         prepared = await run_sized(
             draft.size,
@@ -55,7 +57,7 @@ class Ingestor:
                 project_id=principal.project_id,
                 key_id=principal.key_id,
                 received_at=received_at,
-                redacting=self._redaction,
+                redactor=redactor,
             ),
         )
 

@@ -15,8 +15,8 @@ import msgspec
 
 from errorledger.core.entries import EntryDraft
 from errorledger.core.fingerprint import fingerprint
-from errorledger.core.records import EntryRecord, NewEntry, Placement
-from errorledger.core.redaction import Redaction, redact, redact_text
+from errorledger.core.records import EntryRecord, Finding, NewEntry, Placement
+from errorledger.core.redaction import Redaction, Redactor
 from errorledger.tlog.leaf import content_digest
 
 _encode_json = msgspec.json.Encoder().encode
@@ -40,7 +40,7 @@ class Prepared:
 
     entry: NewEntry
     content: dict[str, Any]
-    redactions: list[str]
+    redactions: list[Finding]
 
     def record(self, placement: Placement) -> EntryRecord:
         entry = self.entry
@@ -66,11 +66,17 @@ class Prepared:
 
 
 def prepare(
-    draft: EntryDraft, *, project_id: str, key_id: str, received_at: int, redacting: bool
+    draft: EntryDraft,
+    *,
+    project_id: str,
+    key_id: str,
+    received_at: int,
+    redactor: Redactor | None,
 ) -> Prepared:
-    redacted = redact(draft.content) if redacting else Redaction(draft.content, [])
-    message = _clean_text(draft.message, redacting=redacting)
-    url = _clean_text(draft.url, redacting=redacting)
+    """``redactor``: the project's, or None when nothing is redacted."""
+    redacted = redactor.redact(draft.content) if redactor else Redaction(draft.content, [])
+    message = _clean_text(draft.message, redactor)
+    url = _clean_text(draft.url, redactor)
     entry = NewEntry(
         uid=new_uid(received_at),
         project_id=project_id,
@@ -90,19 +96,20 @@ def prepare(
             url=url,
         ),
         protected=redacted.fired,
-        redactions_json=_encode_json(redacted.paths).decode(),
+        redactions_json=_encode_json(redacted.report).decode(),
         content_json=_encode_json(redacted.content).decode(),
         content_sha256=content_digest(redacted.content, plain=redacted.plain),
         key_id=key_id,
     )
-    return Prepared(entry, redacted.content, redacted.paths)
+    return Prepared(entry, redacted.content, redacted.report)
 
 
-def _clean_text(text: str | None, *, redacting: bool) -> str | None:
-    """Text for a column of its own (message, url): redacted, and without NUL, which
-    PostgreSQL text cannot hold (the content keeps it)."""
+def _clean_text(text: str | None, redactor: Redactor | None) -> str | None:
+    """Text for a column of its own (message, url): redacted (the report already names
+    the content's field it came from), and without NUL, which PostgreSQL text cannot hold
+    (the content keeps it)."""
     if text is None:
         return None
-    if redacting:
-        text = redact_text(text)
+    if redactor is not None:
+        text = redactor.redact_text(text)
     return text.replace("\x00", "\ufffd")

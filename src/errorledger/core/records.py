@@ -32,6 +32,16 @@ class IntegrationRecord:
     created_at: int
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding:
+    """One line of an entry's redaction report: where (a JSON pointer into its content), by
+    which rule, how many times. Never what."""
+
+    pointer: str
+    rule: str
+    count: int
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class NewEntry:
     """An entry on its way to storage: redacted, encoded and digested. Storage assigns the
@@ -48,7 +58,7 @@ class NewEntry:
     url: str | None
     fingerprint: str
     protected: bool
-    redactions_json: str  # the redacted pointers, as JSON text
+    redactions_json: str  # the redaction report (Finding objects), as JSON text
     content_json: str  # the redacted content, as JSON text
     content_sha256: str  # of the content's canonical JSON (tlog.leaf)
     key_id: str
@@ -92,7 +102,7 @@ class EntryRecord:
     url: str | None
     fingerprint: str
     protected: bool
-    redactions: list[str]
+    redactions: list[Finding]
     content: dict[str, Any]
     leaf_index: int
     leaf_hash: bytes

@@ -12,7 +12,14 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, Row, func, or_, select, tuple_
 
-from errorledger.core.records import EntryCursor, EntryFilter, EntryRecord, NewEntry, Placement
+from errorledger.core.records import (
+    EntryCursor,
+    EntryFilter,
+    EntryRecord,
+    Finding,
+    NewEntry,
+    Placement,
+)
 from errorledger.storage import dbapi
 from errorledger.storage.batch import BatchStatements
 from errorledger.storage.tables import entries
@@ -45,9 +52,20 @@ def _record(row: Row[Any]) -> EntryRecord:
         leaf_hash=bytes(row.leaf_hash),
         content_sha256=row.content_sha256,
         protected=bool(row.protected),
-        redactions=_decode_json(row.redactions),
+        redactions=_findings(row.redactions),
         content=_decode_json(row.content),
     )
+
+
+def _findings(text: str) -> list[Finding]:
+    """The stored report. Entries stored before reports named rules (migration 0004) hold
+    bare pointers: their rule is "unrecorded"."""
+    return [
+        Finding(item, "unrecorded", 1)
+        if isinstance(item, str)
+        else Finding(item["pointer"], item["rule"], item["count"])
+        for item in _decode_json(text)
+    ]
 
 
 def get(

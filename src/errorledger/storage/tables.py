@@ -157,3 +157,13 @@ tlog_checkpoints = Table(
     Column("timestamp_token", LargeBinary, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# A project's own redaction rules (core.redaction.policy.RedactionRules, as JSON text); no
+# row means the built-in rules only.
+redaction_rules = Table(
+    "redaction_rules",
+    metadata,
+    Column("project_id", String(36), ForeignKey("projects.id"), primary_key=True),
+    Column("rules", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
