@@ -9,10 +9,17 @@ from typing import Any
 
 @dataclasses.dataclass(frozen=True)
 class Secret:
-    """A secret a value rule finds wherever it stands."""
+    """A secret a value rule finds wherever it stands. ``core`` is the part that must never
+    be served back (the credential after "Bearer", the password of a URL); the whole value
+    when None."""
 
     rule: str
     value: str
+    secret_part: str | None = None
+
+    @property
+    def core(self) -> str:
+        return self.value if self.secret_part is None else self.secret_part
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,13 +38,15 @@ VALUE_SECRETS = [
     ),
     Secret("jwt", "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.QmFzZTY0U2lnMDI"),
     Secret("jwt", "eyJhbGciOiJub25lIn0.eyJ1c2VyIjoiY29ycHVzMDMifQ."),
-    Secret("http_credential", "Bearer 7f3a9c1e5b2d4f6a8c0e"),
-    Secret("http_credential", "Basic YWxpY2U6czNjcjN0LXB3"),
-    Secret("http_credential", "Token tk_4b8d2f6a1c3e5a7b"),
+    Secret("http_credential", "Bearer 7f3a9c1e5b2d4f6a8c0e", "7f3a9c1e5b2d4f6a8c0e"),
+    Secret("http_credential", "Basic YWxpY2U6czNjcjN0LXB3", "YWxpY2U6czNjcjN0LXB3"),
+    Secret("http_credential", "Token tk_4b8d2f6a1c3e5a7b", "tk_4b8d2f6a1c3e5a7b"),
     Secret("aws_access_key_id", "AKIAIOSFODNN7CORPUS1"),
     Secret("aws_access_key_id", "ASIAY34FZKBOKMUTVV7A"),
     Secret(
-        "aws_secret_access_key", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYCORPUS0001"
+        "aws_secret_access_key",
+        "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYCORPUS0001",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYCORPUS0001",
     ),
     Secret("stripe_key", "sk_live_51H8x2bLkdIwHu7ixCorpus01"),
     Secret("stripe_key", "rk_live_51H8x2bLkdIwHu7ixCorpus02"),
@@ -56,14 +65,20 @@ VALUE_SECRETS = [
         "-----BEGIN RSA PRIVATE KEY-----\n"
         "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeK\n"
         "-----END RSA PRIVATE KEY-----",
+        "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeK",
     ),
     Secret(
         "private_key",
         "-----BEGIN OPENSSH PRIVATE KEY-----\n"
         "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n"
         "-----END OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB",
     ),
-    Secret("private_key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+    Secret(
+        "private_key",
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+    ),
     Secret("card_number", "4111 1111 1111 1111"),
     Secret("card_number", "5500-0000-0000-0004"),
     Secret("card_number", "378282246310005"),
@@ -71,13 +86,31 @@ VALUE_SECRETS = [
     Secret("iban", "DE89 3704 0044 0532 0130 00"),
     Secret("iban", "GB82WEST12345698765432"),
     Secret("iban", "FR1420041010050500013M02606"),
-    Secret("url_password", "https://shop:S3cr3t-Pa55@partner.example/api"),
-    Secret("url_password", "postgres://app:db-pw-7781@db.internal:5432/shop"),
-    Secret("credential_parameter", "https://api.example.com/v1?api_key=9f8e7d6c5b4a3921"),
-    Secret("credential_parameter", "https://maps.example.com/geo?q=x&key=AbC123dEf456"),
-    Secret("credential_parameter", "https://blob.example.net/c/f?sv=2021&sig=Zm9vYmFyYmF6cXV4"),
-    Secret("secret_header", "HTTP/1.1 200 OK\r\nSet-Cookie: sid=31d4d96e407aad42; HttpOnly"),
-    Secret("secret_json_field", '{"refresh_token": "1//0gCorpusRefreshToken38", "expires_in": 36'),
+    Secret("url_password", "https://shop:S3cr3t-Pa55@partner.example/api", "S3cr3t-Pa55"),
+    Secret("url_password", "postgres://app:db-pw-7781@db.internal:5432/shop", "db-pw-7781"),
+    Secret(
+        "credential_parameter",
+        "https://api.example.com/v1?api_key=9f8e7d6c5b4a3921",
+        "9f8e7d6c5b4a3921",
+    ),
+    Secret(
+        "credential_parameter", "https://maps.example.com/geo?q=x&key=AbC123dEf456", "AbC123dEf456"
+    ),
+    Secret(
+        "credential_parameter",
+        "https://blob.example.net/c/f?sv=2021&sig=Zm9vYmFyYmF6cXV4",
+        "Zm9vYmFyYmF6cXV4",
+    ),
+    Secret(
+        "secret_header",
+        "HTTP/1.1 200 OK\r\nSet-Cookie: sid=31d4d96e407aad42; HttpOnly",
+        "31d4d96e407aad42",
+    ),
+    Secret(
+        "secret_json_field",
+        '{"refresh_token": "1//0gCorpusRefreshToken38", "expires_in": 36',
+        "1//0gCorpusRefreshToken38",
+    ),
 ]
 # Card numbers sent as JSON numbers.
 CARD_NUMBER_INTEGER = 4012888888881881

@@ -43,8 +43,11 @@ def free_port() -> int:
         return port
 
 
-def server_env(*, data_dir: Path, database_url: str) -> dict[str, str]:
-    """The parent's environment without its ``ERRORLEDGER_*`` settings, plus ours."""
+def server_env(
+    *, data_dir: Path, database_url: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The parent's environment without its ``ERRORLEDGER_*`` settings, plus ours and
+    ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERRORLEDGER_")}
     env.update(
         {
@@ -52,6 +55,7 @@ def server_env(*, data_dir: Path, database_url: str) -> dict[str, str]:
             "ERRORLEDGER_DATABASE_URL": database_url,
             "ERRORLEDGER_LOG_LEVEL": "info",
             "PYTHONUNBUFFERED": "1",
+            **(extra or {}),
         }
     )
     return env
@@ -61,7 +65,13 @@ class ServerProcess:
     """One ``errorledger serve`` process (and its workers, if any)."""
 
     def __init__(
-        self, *, data_dir: Path, database_url: str, log_path: Path, workers: int = 1
+        self,
+        *,
+        data_dir: Path,
+        database_url: str,
+        log_path: Path,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         SERVED_PORTS.add(self.port)
@@ -83,7 +93,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
-                env=server_env(data_dir=data_dir, database_url=database_url),
+                env=server_env(data_dir=data_dir, database_url=database_url, extra=env),
                 start_new_session=True,
             )
 
