@@ -84,6 +84,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CACHED_NAME_LENGTH = 128
 _CACHED_NAMES = 8192
 _judged: dict[tuple[str, bool], bool] = {}
+_normalized: dict[str, str] = {}
 
 
 def words(name: str) -> tuple[str, ...]:
@@ -93,7 +94,14 @@ def words(name: str) -> tuple[str, ...]:
 
 def normalize(name: str) -> str:
     """The form two names share when they are the same name: for a project's own lists."""
-    return "".join(words(name))
+    normal = _normalized.get(name)
+    if normal is None:
+        normal = "".join(words(name))
+        if len(name) <= _CACHED_NAME_LENGTH:
+            if len(_normalized) >= _CACHED_NAMES:
+                _normalized.clear()
+            _normalized[name] = normal
+    return normal
 
 
 def is_secret_name(name: str, *, parameter: bool = False) -> bool:

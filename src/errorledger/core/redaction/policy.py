@@ -149,6 +149,12 @@ def _probes() -> tuple[str, ...]:
     return tuple((unit * (_PROBE_SIZE // len(unit) + 1))[:_PROBE_SIZE] for unit in units)
 
 
+def _hint_word(name: str) -> str:
+    """The longest word of ``name``: a hint that any spelling of the name holds (hints are
+    case-insensitive), and rarer than its short words ("x" of "X-Shop-Ref")."""
+    return max(words(name), key=len)
+
+
 @functools.lru_cache(maxsize=256)
 def redactor(rules: RedactionRules | None, *, emails: bool) -> Redactor:
     """The redactor for a project's rules (None: the built-in ones only), with e-mail
@@ -159,7 +165,7 @@ def redactor(rules: RedactionRules | None, *, emails: bool) -> Redactor:
     names = Names()
     if rules is not None:
         if rules.names:
-            extra_words = [word for name in rules.names for word in words(name)]
+            extra_words = [_hint_word(name) for name in rules.names]
             value_rules = [*FIXED_RULES, *name_value_rules([*NAME_HINT_WORDS, *extra_words])]
             if emails:
                 value_rules.append(EMAIL)

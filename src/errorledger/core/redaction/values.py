@@ -14,7 +14,8 @@ match is checked by the rule's own test (a Luhn or IBAN checksum, a name judged 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 from urllib.parse import unquote_plus
 
 import re2
@@ -259,7 +260,7 @@ def name_value_rules(hint_words: Iterable[str] = NAME_HINT_WORDS) -> tuple[Value
     return (
         ValueRule(
             "credential_parameter",
-            r"(?:^|[?&;\s])(" + _PARAMETER_NAME + r")=([^&;#\s\"'<>]+)",
+            r"(?:^|[?&;\s])(" + _PARAMETER_NAME + r")=([^?&;#\s\"'<>]+)",
             "a query or form parameter named like a credential (api_key, access_token, sig, "
             "signature, token, key, password…): in URLs, form bodies (a=1&password=x) and text",
             group=2,
@@ -342,12 +343,14 @@ class Scanner:
         found: list[Hit] = []
         for index in rules:
             rule = self._rules[index]
-            for match in self._patterns[index].finditer(text):
-                start, end = match.span(rule.group)
+            for spans in _spans(self._patterns[index], text):
+                start, end = spans[rule.group]
                 if start >= end or text[start:end] == REDACTED:
                     continue
                 if rule.accept is not None:
-                    name = None if rule.name_group is None else match.group(rule.name_group)
+                    name = None
+                    if rule.name_group is not None:
+                        name = text[slice(*spans[rule.name_group])]
                     candidate = Candidate(text[start:end], name, text, start, end, judge)
                     if not rule.accept(candidate):
                         continue
@@ -376,6 +379,32 @@ class Scanner:
             pieces.append(text[at:])
             text = "".join(pieces)
         return text, replaced
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def _spans(pattern: Any, text: str) -> Iterator[Sequence[tuple[int, int]]]:
+    """The spans of each match of ``pattern`` (its groups' too; (-1, -1) for a group that
+    did not take part), left to right, as ``finditer`` gives them.
+
+    ASCII text, nearly all of it, goes to RE2 directly: its byte offsets are character
+    offsets, so the wrapper's work of translating them (most of the cost of a match from
+    Python) is not needed."""
+    if not text.isascii():
+        groups = range(pattern.groups + 1)
+        for match in pattern.finditer(text):
+            yield [match.span(group) for group in groups]
+        return
+    data = text.encode("ascii")
+    regexp = pattern._regexp  # the compiled RE2 behind the wrapper (google-re2 >= 1.1)
+    at, end = 0, len(data)
+    while at <= end:
+        spans = regexp.Match(_UNANCHORED, data, at, end)
+        if spans[0][0] < 0:
+            return
+        yield spans
+        at = spans[0][1] if spans[0][1] > at else at + 1
 
 
 def _markers(text: str) -> list[Hit]:

@@ -214,20 +214,21 @@ class _Walk:
         return True
 
     def _scan(self) -> None:
-        """Scan every string put aside, all at once first: usually nothing matches."""
+        """Scan every string put aside, all at once first: usually nothing matches. Keys
+        apart from values: a record whose values hold a secret rarely has one in a key."""
         scanner = self._scanner
-        texts = [container[slot] for container, slot, _ in self._strings]
-        texts += [key for item, _ in self._keys for key in item]
-        if not texts or scanner.candidates("\n".join(texts)) is None:
-            return
-        judge = self._names.is_secret
-        for container, slot, path in self._strings:
-            cleaned, hits = scanner.replace(container[slot], judge)
-            if hits:
-                container[slot] = cleaned
-                self._count(path, hits)
-        for item, path in self._keys:
-            self._rename_keys(item, path)
+        values = [container[slot] for container, slot, _ in self._strings]
+        if values and scanner.candidates("\n".join(values)) is not None:
+            judge = self._names.is_secret
+            for container, slot, path in self._strings:
+                cleaned, hits = scanner.replace(container[slot], judge)
+                if hits:
+                    container[slot] = cleaned
+                    self._count(path, hits)
+        keys = [key for item, _ in self._keys for key in item]
+        if keys and scanner.candidates("\n".join(keys)) is not None:
+            for item, path in self._keys:
+                self._rename_keys(item, path)
 
     def _rename_keys(self, item: dict[str, Any], path: tuple[str, ...]) -> None:
         """Keys that hold a secret themselves (a token used as a map key) are renamed."""
