@@ -26,7 +26,8 @@ _MIN_LENGTH = 5
 MAX_NESTED_DEPTH = 64
 _SURROGATES = "\ud800"  # keys from here up sort apart in UTF-16 (tlog.leaf)
 # Integers this long may be card numbers.
-_CARD_RANGE = range(10**12, 10**19)
+_CARD_MIN = 10**12
+_CARD_RANGE = range(_CARD_MIN, 10**19)
 # The keys of a {"name": …, "value": …} pair (an array of headers, of form fields).
 _PAIR_NAMES = ("name", "key", "header", "field", "Name", "Key")
 _PAIR_VALUES = ("value", "Value")
@@ -49,32 +50,63 @@ class Redaction:
         return bool(self.report)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# How a name is judged (``Names.verdict``).
+ORDINARY, SECRET, SAFE = 0, 1, 2
+# Names and keys judged once are remembered, up to this many, if no longer than this.
+_MEMO_SIZE = 8192
+_MEMO_LENGTH = 128
+
+
+def _remember(memo: dict[str, int] | set[str], name: str, verdict: int | None = None) -> None:
+    if len(name) > _MEMO_LENGTH:
+        return
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    if isinstance(memo, dict):
+        assert verdict is not None
+        memo[name] = verdict
+    else:
+        memo.add(name)
+
+
 class Names:
     """How a policy judges names: the built-in rules, a project's extra secret names, and
     its safe names, whose own values are never redacted. Both sets hold ``normalize``d
     names."""
 
-    extra: frozenset[str] = frozenset()
-    safe: frozenset[str] = frozenset()
+    __slots__ = ("_memo", "extra", "safe")
+
+    def __init__(self, extra: frozenset[str] = frozenset(), safe: frozenset[str] = frozenset()):
+        self.extra = extra
+        self.safe = safe
+        self._memo: dict[str, int] = {}
+
+    def verdict(self, name: str) -> int:
+        """``SECRET``, ``SAFE`` or ``ORDINARY``, for an object key or a header name."""
+        verdict = self._memo.get(name)
+        if verdict is None:
+            verdict = self._judge(name, parameter=False)
+            _remember(self._memo, name, verdict)
+        return verdict
 
     def is_secret(self, name: str, parameter: bool = False) -> bool:
-        if not (self.extra or self.safe):
-            return is_secret_name(name, parameter=parameter)
-        normal = normalize(name)
-        if normal in self.safe:
-            return False
-        return normal in self.extra or is_secret_name(name, parameter=parameter)
+        if parameter:
+            return self._judge(name, parameter=True) == SECRET
+        return self.verdict(name) == SECRET
 
-    def is_safe(self, name: str) -> bool:
-        return bool(self.safe) and normalize(name) in self.safe
+    def _judge(self, name: str, *, parameter: bool) -> int:
+        if self.extra or self.safe:
+            normal = normalize(name)
+            if normal in self.safe:
+                return SAFE
+            if normal in self.extra:
+                return SECRET
+        return SECRET if is_secret_name(name, parameter=parameter) else ORDINARY
 
 
-def _is_card_number(item: Any) -> bool:
+def _is_card_number(item: int) -> bool:
     """A JSON number that is a card number (``values.is_card_number``)."""
-    if not isinstance(item, int) or isinstance(item, bool) or abs(item) not in _CARD_RANGE:
-        return False
-    return is_card_number(str(abs(item)))
+    return abs(item) in _CARD_RANGE and is_card_number(str(abs(item)))
 
 
 class _TooDeep(Exception):
@@ -91,36 +123,60 @@ class Redactor:
     def __init__(self, scanner: Scanner, names: Names) -> None:
         self._scanner = scanner
         self._names = names
+        # Keys scanned before and found clean: the keys of records repeat, their values
+        # do not.
+        self._clean_keys: set[str] = set()
 
     def redact(self, content: Any) -> Redaction:
         """Redact ``content`` (a decoded JSON value, changed in place)."""
-        walk = _Walk(self._scanner, self._names)
+        walk = _Walk(self)
         holder = [content]
         plain = walk.run(holder)
         return Redaction(holder[0], walk.report(), plain)
 
     def redact_text(self, text: str) -> str:
         """``text`` with its secrets replaced (a column such as an entry's message)."""
-        walk = _Walk(self._scanner, self._names)
+        if len(text) < _MIN_LENGTH or (
+            text[0] not in "{[" and self._scanner.candidates(text) is None
+        ):
+            return text
+        walk = _Walk(self)
         holder = [text]
         walk.run(holder)
         return str(holder[0])
 
 
+# A string put aside to scan: its container, its slot there, and the container's path
+# (None for the top of the content).
+_Slot = tuple[Any, Any, "tuple[str, ...] | None"]
+
+
+def _path_of(slot: Any, path: tuple[str, ...] | None) -> tuple[str, ...]:
+    return () if path is None else (*path, str(slot))
+
+
 class _Walk:
-    def __init__(self, scanner: Scanner, names: Names, limit: int | None = None) -> None:
-        self._scanner = scanner
-        self._names = names
+    def __init__(self, redactor: Redactor, limit: int | None = None) -> None:
+        self._redactor = redactor
+        self._scanner = redactor._scanner
+        self._names = redactor._names
         # The depth past which a string's JSON is scanned as text instead; the content's
         # own depth was bounded by the API (ERRORLEDGER_MAX_JSON_DEPTH).
         self._limit = limit
-        self._strings: list[tuple[Any, Any, tuple[str, ...]]] = []
+        self._strings: list[_Slot] = []
         self._keys: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         self._found: dict[tuple[str, str], int] = {}
 
     def run(self, holder: list[Any]) -> bool:
-        """Walk ``holder[0]`` (the path below ``holder`` is the content's own)."""
-        plain = self._item(holder, 0, holder[0], (), 0)
+        """Walk ``holder[0]``, the content (its path is the empty pointer)."""
+        top = holder[0]
+        plain = True
+        if type(top) is dict:
+            plain = self._object(top, (), 0)
+        elif type(top) is list:
+            plain = self._array(top, (), 0)
+        else:
+            plain = self._scalar(holder, 0, top, None)
         self._scan()
         return plain
 
@@ -131,44 +187,62 @@ class _Walk:
         where = (pointer(path), rule)
         self._found[where] = self._found.get(where, 0) + count
 
-    def _item(
-        self, container: Any, slot: Any, item: Any, path: tuple[str, ...], depth: int
-    ) -> bool:
-        if isinstance(item, str):
-            if len(item) >= _MIN_LENGTH and not self._nested_json(container, slot, item, path):
+    def _scalar(self, container: Any, slot: Any, item: Any, path: tuple[str, ...] | None) -> bool:
+        """A string, number, boolean or null; False for a float (``Redaction.plain``)."""
+        kind = type(item)
+        if kind is str:
+            if len(item) >= _MIN_LENGTH and not (
+                item[0] in "{[" and self._nested_json(container, slot, item, path)
+            ):
                 self._strings.append((container, slot, path))
-        elif isinstance(item, dict):
-            return self._object(item, path, depth + 1)
-        elif isinstance(item, list):
-            return self._array(item, path, depth + 1)
-        elif isinstance(item, float):
+        elif kind is float:
             return False
-        elif _is_card_number(item):
+        elif kind is int and (item >= _CARD_MIN or item <= -_CARD_MIN) and _is_card_number(item):
             container[slot] = REDACTED
-            self._note(path, "card_number")
+            self._note(_path_of(slot, path), "card_number")
         return True
 
     def _object(self, item: dict[str, Any], path: tuple[str, ...], depth: int) -> bool:
+        # The hot loop of every write: names from memory, strings set aside inline.
         if self._limit is not None and depth > self._limit:
             raise _TooDeep
         plain = True
-        names = self._names
-        paired = self._paired_value(item)
-        long_keys = False
+        memo = self._names._memo
+        clean = self._redactor._clean_keys
+        strings = self._strings
+        paired = self._paired_value(item) if ("value" in item or "Value" in item) else None
+        unseen = False
         for key, value in item.items():
             if not key.isascii() and max(key) >= _SURROGATES:
                 plain = False
-            long_keys = long_keys or len(key) >= _MIN_LENGTH
-            here = (*path, key)
-            if key == paired or names.is_secret(key):
+            if not unseen and len(key) >= _MIN_LENGTH and key not in clean:
+                unseen = True
+            judged = memo.get(key)
+            if judged is None:
+                judged = self._names.verdict(key)
+            kind = type(value)
+            if judged == SECRET or key == paired:
                 if not (value is None or value in ("", REDACTED) or value == {} or value == []):
                     item[key] = REDACTED
-                    self._note(here, SECRET_NAME)
-            elif names.is_safe(key) and not isinstance(value, dict | list):
-                continue
+                    self._note((*path, key), SECRET_NAME)
+                elif kind is float:
+                    plain = False
+            elif kind is str:
+                if (
+                    judged != SAFE
+                    and len(value) >= _MIN_LENGTH
+                    and not (value[0] in "{[" and self._nested_json(item, key, value, path))
+                ):
+                    strings.append((item, key, path))
+            elif kind is dict:
+                plain = self._object(value, (*path, key), depth + 1) and plain
+            elif kind is list:
+                plain = self._array(value, (*path, key), depth + 1) and plain
+            elif judged == SAFE:
+                plain = plain and kind is not float
             else:
-                plain = self._item(item, key, value, here, depth) and plain
-        if long_keys:
+                plain = self._scalar(item, key, value, path) and plain
+        if unseen:
             self._keys.append((item, path))
         return plain
 
@@ -177,7 +251,13 @@ class _Walk:
             raise _TooDeep
         plain = True
         for index, value in enumerate(item):
-            plain = self._item(item, index, value, (*path, str(index)), depth) and plain
+            kind = type(value)
+            if kind is dict:
+                plain = self._object(value, (*path, str(index)), depth + 1) and plain
+            elif kind is list:
+                plain = self._array(value, (*path, str(index)), depth + 1) and plain
+            else:
+                plain = self._scalar(item, index, value, path) and plain
         return plain
 
     def _paired_value(self, item: dict[str, Any]) -> str | None:
@@ -191,31 +271,33 @@ class _Walk:
                         return value_key
         return None
 
-    def _nested_json(self, container: Any, slot: Any, text: str, path: tuple[str, ...]) -> bool:
+    def _nested_json(
+        self, container: Any, slot: Any, text: str, path: tuple[str, ...] | None
+    ) -> bool:
         """A string that is a whole JSON object or array is redacted as one (its names
         judged like any), then kept as JSON text. False when ``text`` is no such string."""
-        if text[0] not in "{[" or text[-1] not in "}]":
+        if text[-1] not in "}]":
             return False
         try:
             parsed = _decode_json(text)
         except (msgspec.DecodeError, RecursionError):
             return False
-        inner = _Walk(self._scanner, self._names, MAX_NESTED_DEPTH)
+        inner = _Walk(self._redactor, MAX_NESTED_DEPTH)
         holder = [parsed]
         try:
-            inner._item(holder, 0, parsed, (), 0)
+            inner.run(holder)
         except _TooDeep:
             return False
-        inner._scan()
         if inner._found:
             container[slot] = _encode_json(holder[0]).decode()
+            where = _path_of(slot, path)
             for (_, rule), count in inner._found.items():
-                self._note(path, rule, count)
+                self._note(where, rule, count)
         return True
 
     def _scan(self) -> None:
         """Scan every string put aside, all at once first: usually nothing matches. Keys
-        apart from values: a record whose values hold a secret rarely has one in a key."""
+        apart, and only those not already known clean: records repeat their keys."""
         scanner = self._scanner
         values = [container[slot] for container, slot, _ in self._strings]
         if values and scanner.candidates("\n".join(values)) is not None:
@@ -224,11 +306,18 @@ class _Walk:
                 cleaned, hits = scanner.replace(container[slot], judge)
                 if hits:
                     container[slot] = cleaned
-                    self._count(path, hits)
+                    self._count(_path_of(slot, path), hits)
+        if not self._keys:
+            return
         keys = [key for item, _ in self._keys for key in item]
-        if keys and scanner.candidates("\n".join(keys)) is not None:
+        if scanner.candidates("\n".join(keys)) is not None:
             for item, path in self._keys:
                 self._rename_keys(item, path)
+        clean = self._redactor._clean_keys
+        for item, _ in self._keys:
+            for key in item:
+                if key != REDACTED:
+                    _remember(clean, key)
 
     def _rename_keys(self, item: dict[str, Any], path: tuple[str, ...]) -> None:
         """Keys that hold a secret themselves (a token used as a map key) are renamed."""
