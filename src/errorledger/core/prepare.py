@@ -74,9 +74,12 @@ def prepare(
     redactor: Redactor | None,
 ) -> Prepared:
     """``redactor``: the project's, or None when nothing is redacted."""
-    redacted = redactor.redact(draft.content) if redactor else Redaction(draft.content, [])
-    message = _clean_text(draft.message, redactor)
-    url = _clean_text(draft.url, redactor)
+    columns = (draft.message, draft.url)
+    if redactor is None:
+        redacted = Redaction(draft.content, [], columns=columns)
+    else:
+        redacted = redactor.redact(draft.content, columns=columns)
+    message, url = map(_without_nul, redacted.columns)
     entry = NewEntry(
         uid=new_uid(received_at),
         project_id=project_id,
@@ -104,12 +107,7 @@ def prepare(
     return Prepared(entry, redacted.content, redacted.report)
 
 
-def _clean_text(text: str | None, redactor: Redactor | None) -> str | None:
-    """Text for a column of its own (message, url): redacted (the report already names
-    the content's field it came from), and without NUL, which PostgreSQL text cannot hold
-    (the content keeps it)."""
-    if text is None:
-        return None
-    if redactor is not None:
-        text = redactor.redact_text(text)
-    return text.replace("\x00", "\ufffd")
+def _without_nul(text: str | None) -> str | None:
+    """Text for a column of its own (message, url), without NUL, which PostgreSQL text
+    cannot hold (the content keeps it)."""
+    return None if text is None else text.replace("\x00", "\ufffd")

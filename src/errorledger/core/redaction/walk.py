@@ -10,6 +10,7 @@ by which rule and how many times; never what.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -44,6 +45,9 @@ class Redaction:
     # no object key at or above U+D800, so its canonical JSON is the quick kind
     # (``tlog.leaf.canonical_json``). None when nobody looked.
     plain: bool | None = None
+    # Texts redacted beside the content, for columns of their own (an entry's message and
+    # URL), in the order given.
+    columns: tuple[str | None, ...] = ()
 
     @property
     def fired(self) -> bool:
@@ -127,12 +131,14 @@ class Redactor:
         # do not.
         self._clean_keys: set[str] = set()
 
-    def redact(self, content: Any) -> Redaction:
-        """Redact ``content`` (a decoded JSON value, changed in place)."""
+    def redact(self, content: Any, *, columns: Sequence[str | None] = ()) -> Redaction:
+        """Redact ``content`` (a decoded JSON value, changed in place), and ``columns``
+        beside it: texts taken from the content for columns of their own, which the one
+        scan of the content's strings covers too."""
         walk = _Walk(self)
         holder = [content]
-        plain = walk.run(holder)
-        return Redaction(holder[0], walk.report(), plain)
+        plain = walk.run(holder, columns)
+        return Redaction(holder[0], walk.report(), plain, walk.columns)
 
     def redact_text(self, text: str) -> str:
         """``text`` with its secrets replaced (a column such as an entry's message)."""
@@ -166,9 +172,11 @@ class _Walk:
         self._strings: list[_Slot] = []
         self._keys: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         self._found: dict[tuple[str, str], int] = {}
+        self.columns: tuple[str | None, ...] = ()
 
-    def run(self, holder: list[Any]) -> bool:
+    def run(self, holder: list[Any], columns: Sequence[str | None] = ()) -> bool:
         """Walk ``holder[0]``, the content (its path is the empty pointer)."""
+        self.columns = tuple(columns)
         top = holder[0]
         plain = True
         if type(top) is dict:
@@ -300,7 +308,11 @@ class _Walk:
         apart, and only those not already known clean: records repeat their keys."""
         scanner = self._scanner
         values = [container[slot] for container, slot, _ in self._strings]
+        values += [column for column in self.columns if column]
         if values and scanner.candidates("\n".join(values)) is not None:
+            self.columns = tuple(
+                column and self._redactor.redact_text(column) for column in self.columns
+            )
             judge = self._names.is_secret
             for container, slot, path in self._strings:
                 cleaned, hits = scanner.replace(container[slot], judge)
