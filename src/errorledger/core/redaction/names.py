@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 SECRET_WORDS = frozenset(
     {
@@ -87,6 +91,16 @@ _judged: dict[tuple[str, bool], bool] = {}
 _normalized: dict[str, str] = {}
 
 
+def remember(memo: dict[K, V], name: str, key: K, value: V) -> None:
+    """Keep ``value`` under ``key`` (made from ``name``) unless ``name`` is too long to be
+    worth it; a full memory starts over."""
+    if len(name) > _CACHED_NAME_LENGTH:
+        return
+    if len(memo) >= _CACHED_NAMES:
+        memo.clear()
+    memo[key] = value
+
+
 def words(name: str) -> tuple[str, ...]:
     """``name`` as lower-case words: "X-Api-Key" and "xApiKey" both give x, api, key."""
     return tuple(_NON_WORD.sub(" ", _CAMEL_HUMP.sub(" ", name).lower()).split())
@@ -97,10 +111,7 @@ def normalize(name: str) -> str:
     normal = _normalized.get(name)
     if normal is None:
         normal = "".join(words(name))
-        if len(name) <= _CACHED_NAME_LENGTH:
-            if len(_normalized) >= _CACHED_NAMES:
-                _normalized.clear()
-            _normalized[name] = normal
+        remember(_normalized, name, name, normal)
     return normal
 
 
@@ -111,10 +122,7 @@ def is_secret_name(name: str, *, parameter: bool = False) -> bool:
     judged = _judged.get(memo)
     if judged is None:
         judged = _judge(words(name), parameter=parameter)
-        if len(name) <= _CACHED_NAME_LENGTH:
-            if len(_judged) >= _CACHED_NAMES:
-                _judged.clear()
-            _judged[memo] = judged
+        remember(_judged, name, memo, judged)
     return judged
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import re2
@@ -21,7 +21,6 @@ from errorledger.core.redaction.values import (
     EMAIL,
     FIXED_RULES,
     NAME_HINT_WORDS,
-    RULES,
     Scanner,
     ValueRule,
     name_value_rules,
@@ -114,13 +113,9 @@ def check_rules(rules: RedactionRules) -> None:
         raise InvalidInput(errors)
 
 
-def _compile(pattern: str) -> Any:
-    return re2.compile(pattern, re2_options())
-
-
 def _pattern_problem(pattern: str) -> str | None:
     try:
-        compiled = _compile(pattern)
+        compiled = re2.compile(pattern, re2_options())
     except re2.error as exc:
         return f"Not a regular expression RE2 accepts (no look-around or back-references): {exc}"
     if compiled.programsize > MAX_PROGRAM_SIZE:
@@ -159,22 +154,20 @@ def _hint_word(name: str) -> str:
 def redactor(rules: RedactionRules | None, *, emails: bool) -> Redactor:
     """The redactor for a project's rules (None: the built-in ones only), with e-mail
     addresses redacted when ``emails``. Cached: projects that share rules share one."""
-    value_rules: list[ValueRule] = list(RULES)
-    if emails:
-        value_rules.append(EMAIL)
-    names = Names()
-    if rules is not None:
-        if rules.names:
-            extra_words = [_hint_word(name) for name in rules.names]
-            value_rules = [*FIXED_RULES, *name_value_rules([*NAME_HINT_WORDS, *extra_words])]
-            if emails:
-                value_rules.append(EMAIL)
-        value_rules += [
+    rules = rules or RedactionRules()
+    # A project's own names are looked for in text too: their words join the hints.
+    hint_words = [*NAME_HINT_WORDS, *(_hint_word(name) for name in rules.names)]
+    value_rules = [
+        *FIXED_RULES,
+        *name_value_rules(hint_words),
+        *([EMAIL] if emails else []),
+        *(
             ValueRule(f"project:{p.name}", p.pattern, "the project's pattern")
             for p in rules.patterns
-        ]
-        names = Names(
-            extra=frozenset(map(normalize, rules.names)),
-            safe=frozenset(map(normalize, rules.safe)),
-        )
+        ),
+    ]
+    names = Names(
+        extra=frozenset(map(normalize, rules.names)),
+        safe=frozenset(map(normalize, rules.safe)),
+    )
     return Redactor(Scanner(value_rules), names)

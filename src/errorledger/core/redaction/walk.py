@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from errorledger.core.records import Finding
-from errorledger.core.redaction.names import is_secret_name, normalize
+from errorledger.core.redaction.names import is_secret_name, normalize, remember
 from errorledger.core.redaction.values import REDACTED, Hit, Scanner, is_card_number
 
 # The rule that redacts by name, wherever the name is: a key, a header, a parameter.
@@ -56,21 +56,6 @@ class Redaction:
 
 # How a name is judged (``Names.verdict``).
 ORDINARY, SECRET, SAFE = 0, 1, 2
-# Names and keys judged once are remembered, up to this many, if no longer than this.
-_MEMO_SIZE = 8192
-_MEMO_LENGTH = 128
-
-
-def _remember(memo: dict[str, int] | set[str], name: str, verdict: int | None = None) -> None:
-    if len(name) > _MEMO_LENGTH:
-        return
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    if isinstance(memo, dict):
-        assert verdict is not None
-        memo[name] = verdict
-    else:
-        memo.add(name)
 
 
 class Names:
@@ -90,7 +75,7 @@ class Names:
         verdict = self._memo.get(name)
         if verdict is None:
             verdict = self._judge(name, parameter=False)
-            _remember(self._memo, name, verdict)
+            remember(self._memo, name, name, verdict)
         return verdict
 
     def is_secret(self, name: str, parameter: bool = False) -> bool:
@@ -129,7 +114,7 @@ class Redactor:
         self._names = names
         # Keys scanned before and found clean: the keys of records repeat, their values
         # do not.
-        self._clean_keys: set[str] = set()
+        self._clean_keys: dict[str, None] = {}
 
     def redact(self, content: Any, *, columns: Sequence[str | None] = ()) -> Redaction:
         """Redact ``content`` (a decoded JSON value, changed in place), and ``columns``
@@ -329,7 +314,7 @@ class _Walk:
         for item, _ in self._keys:
             for key in item:
                 if key != REDACTED:
-                    _remember(clean, key)
+                    remember(clean, key, key, None)
 
     def _rename_keys(self, item: dict[str, Any], path: tuple[str, ...]) -> None:
         """Keys that hold a secret themselves (a token used as a map key) are renamed."""
