@@ -4,6 +4,11 @@ project's own rules (``GET/PUT /v1/projects/{p}/redaction``).
 The ingest path asks for a project's redactor on every write, so policies are kept in
 memory. A change made through this process applies to its next write; one made through
 another process sharing the database applies here within ``REFRESH_S`` seconds.
+
+One read at a time per project: while a project's policy is re-read, its other writes use
+the one they have (and a project's very first writes wait for the one read). Every write
+re-reading at once, one worker thread and one database connection each, cost the served
+ingest a burst of forty threads every ``REFRESH_S`` seconds.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import dataclasses
 import logging
 import time
 
+import anyio
 import msgspec
 from anyio import to_thread
 from sqlalchemy import Engine
@@ -43,6 +49,7 @@ class RedactionPolicies:
         self._enabled = enabled
         self._emails = emails
         self._known: dict[str, _Known] = {}
+        self._reading: dict[str, anyio.Event] = {}
         if not enabled:
             log.warning(
                 "redaction is off (ERRORLEDGER_REDACT=false): records are stored with every "
@@ -53,10 +60,24 @@ class RedactionPolicies:
         """The redactor of ``project_id``'s writes; None when redaction is off."""
         if not self._enabled:
             return None
-        known = self._known.get(project_id)
-        if known is None or time.monotonic() - known.read_at > REFRESH_S:
-            known = await to_thread.run_sync(self._refresh, project_id)
-        return known.redactor
+        while True:
+            known = self._known.get(project_id)
+            if known is not None and time.monotonic() - known.read_at <= REFRESH_S:
+                return known.redactor
+            reading = self._reading.get(project_id)
+            if reading is None:
+                return (await self._refresh(project_id)).redactor
+            if known is not None:
+                return known.redactor  # stale by seconds at most; the read under way renews it
+            await reading.wait()
+
+    async def _refresh(self, project_id: str) -> _Known:
+        done = self._reading[project_id] = anyio.Event()
+        try:
+            return await to_thread.run_sync(self._reread, project_id)
+        finally:
+            del self._reading[project_id]
+            done.set()
 
     async def rules(self, principal: Principal) -> RedactionRules:
         principal.require("admin")
@@ -82,7 +103,7 @@ class RedactionPolicies:
             text = project_rules.get_redaction_rules(conn, project_id)
         return _NO_RULES if text is None else msgspec.json.decode(text, type=RedactionRules)
 
-    def _refresh(self, project_id: str) -> _Known:
+    def _reread(self, project_id: str) -> _Known:
         return self._remember(project_id, self._read(project_id))
 
     def _remember(self, project_id: str, rules: RedactionRules) -> _Known:
