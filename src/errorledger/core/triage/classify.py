@@ -1,0 +1,213 @@
+"""An entry's failure class and cause, from what its record says.
+
+The classifier consults, in order, and the first that decides wins:
+
+1. who answered (``[[signature]]``): a CDN's or WAF's challenge is a permission problem
+   whatever the status says (a 403 or 429 with ``cf-mitigated: challenge``);
+2. a message that names the failure (``[[message]]``, not ``weak``), in the messages and
+   the exception types of the whole chain: ``httpx.ConnectError`` says "connect", its
+   message "Name or service not known" says "dns";
+3. an exception type that names the failure (``[[exception]]``), the first of the chain;
+4. the HTTP status (``[[status]]``): generic types (``[[generic]]``, such as
+   ``requests.exceptions.HTTPError``) and unknown ones defer to it;
+5. a weak message ("timed out");
+6. ``unknown.unclassified``.
+
+A project's own rules come before the catalogue's at every step. All patterns are RE2 and
+all of them run in one set match over the record's texts (each cut to ``SCANNED`` chars),
+so a record costs one linear scan however many rules there are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+import re2
+
+from errorledger.core.triage.catalogue import (
+    UNKNOWN,
+    Catalogue,
+    Cause,
+    MessageRule,
+    Signature,
+    compile_pattern,
+)
+
+SCANNED = 4096  # chars of each message the rules see: the failure is named near the start
+_BODY_SCANNED = 8192
+_GENERIC = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Symptoms:
+    """What a record says about its failure; every field may be missing."""
+
+    exception_types: Sequence[str] = ()  # the chain, outermost first
+    messages: Sequence[str] = ()
+    status: int | None = None
+    headers: Mapping[str, object] | None = None  # the partner's response headers
+    body: str | None = None  # the partner's response body
+    url: str | None = None
+    method: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    cause: str
+    rule: str  # what decided: "message:<id>", "exception:<name>", "status:<code>", …
+    facts: dict[str, str]
+
+    @property
+    def klass(self) -> str:
+        return self.cause.partition(".")[0]
+
+
+class Classifier:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.causes: dict[str, Cause] = catalogue.causes()
+        self._signatures = list(catalogue.signature)
+        self._messages: list[MessageRule] = list(catalogue.message)
+        self._compiled = [compile_pattern(rule.pattern, where=rule.id) for rule in self._messages]
+        self._set = _search_set([rule.pattern for rule in self._messages])
+        self._names: dict[str, str] = {}
+        self._last_names: dict[str, str] = {}
+        for rule in catalogue.exception:
+            self._index(rule.names, rule.cause)
+        for generic in catalogue.generic:
+            self._index(generic.names, _GENERIC)
+        self._statuses: dict[int, str] = {}
+        for status in catalogue.status:
+            for code in status.statuses():
+                self._statuses.setdefault(code, status.cause)
+
+    def _index(self, names: Sequence[str], cause: str) -> None:
+        for name in names:
+            full = _type_name(name)
+            self._names.setdefault(full, cause)
+            self._last_names.setdefault(_last_part(full), cause)
+
+    def classify(self, symptoms: Symptoms) -> Verdict:
+        facts = _facts(symptoms)
+        signature = self._signature(symptoms)
+        if signature is not None:
+            return Verdict(signature.cause, f"signature:{signature.id}", facts)
+        texts = [t[:SCANNED] for t in (*symptoms.messages, *symptoms.exception_types) if t]
+        strong, weak = self._message_rules(texts)
+        if strong is not None:
+            return self._by_message(strong, texts, facts)
+        for exception_type in symptoms.exception_types:
+            cause = self._exception_cause(exception_type) if exception_type else None
+            if cause:  # "" is a generic type: it defers
+                return Verdict(cause, f"exception:{exception_type[:200]}", facts)
+        if symptoms.status is not None and symptoms.status in self._statuses:
+            return Verdict(self._statuses[symptoms.status], f"status:{symptoms.status}", facts)
+        if weak is not None:
+            return self._by_message(weak, texts, facts)
+        return Verdict(UNKNOWN, "none", facts)
+
+    def _signature(self, symptoms: Symptoms) -> Signature | None:
+        for sig in self._signatures:
+            if sig.statuses and symptoms.status not in sig.statuses:
+                continue
+            if sig.header and _header_has(symptoms.headers, sig.header, sig.contains):
+                return sig
+            if sig.body and symptoms.body and sig.body.lower() in _lower_head(symptoms.body):
+                return sig
+        return None
+
+    def _message_rules(self, texts: list[str]) -> tuple[int | None, int | None]:
+        """The first strong and the first weak message rule any text matches."""
+        if not texts or self._set is None:
+            return None, None
+        matched = self._set.Match("\n".join(texts))
+        if not matched:
+            return None, None
+        matched.sort()
+        strong = next((i for i in matched if not self._messages[i].weak), None)
+        weak = next((i for i in matched if self._messages[i].weak), None)
+        return strong, weak
+
+    def _by_message(self, index: int, texts: list[str], facts: dict[str, str]) -> Verdict:
+        rule = self._messages[index]
+        compiled = self._compiled[index]
+        for text in texts:
+            found = compiled.search(text)
+            if found is not None:
+                facts |= {k: v for k, v in found.groupdict().items() if v}
+                break
+        return Verdict(rule.cause, f"message:{rule.id}", facts)
+
+    def _exception_cause(self, exception_type: str) -> str | None:
+        name = _type_name(exception_type)
+        found = self._names.get(name)
+        if found is None:
+            found = self._last_names.get(_last_part(name))
+        return found
+
+
+def _search_set(patterns: list[str]) -> re2.Set | None:
+    if not patterns:
+        return None
+    options = re2.Options()
+    options.case_sensitive = False
+    found = re2.Set.SearchSet(options)
+    for pattern in patterns:
+        found.Add(pattern)
+    found.Compile()
+    return found
+
+
+def _type_name(text: str) -> str:
+    """``<class 'a.B'>`` and ``a.B: message`` as ``a.b``: names compare without case."""
+    name = text.strip()
+    if name.startswith("<class '") and name.endswith("'>"):
+        name = name[8:-2]
+    return name.partition(": ")[0].strip().lower()[:200]
+
+
+def _last_part(name: str) -> str:
+    for separator in (".", "\\", "::", "/"):
+        name = name.rpartition(separator)[2]
+    return name
+
+
+def _header_has(headers: Mapping[str, object] | None, name: str, contains: str) -> bool:
+    if not headers:
+        return False
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted and isinstance(value, str):
+            return contains.lower() in value.lower()
+    return False
+
+
+def _lower_head(text: str) -> str:
+    return text[:_BODY_SCANNED].lower()
+
+
+def _facts(symptoms: Symptoms) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    if symptoms.url:
+        try:
+            parts = urlsplit(symptoms.url.strip())
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host = port = None
+        if host:
+            facts["host"] = host
+        if port:
+            facts["port"] = str(port)
+        facts["url"] = symptoms.url
+    if symptoms.status is not None:
+        facts["status"] = str(symptoms.status)
+    if symptoms.method:
+        facts["method"] = symptoms.method
+    if symptoms.exception_types and symptoms.exception_types[0]:
+        facts["exception_type"] = symptoms.exception_types[0]
+    if symptoms.headers:
+        for key, value in symptoms.headers.items():
+            if key.lower() == "retry-after" and isinstance(value, str):
+                facts["retry_after"] = value
+    return facts
