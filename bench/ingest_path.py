@@ -5,7 +5,8 @@ the main thread's CPU per request (``time.thread_time``, best of the repeats), n
 baseline measured in the same run: a bare ASGI callable that reads the body and answers 201,
 called the same way. The steps:
 
-- the seed 000 body decoded and validated, redacted, digested for the log, fingerprinted;
+- the seed 000 body decoded and validated, redacted, digested for the log, triaged
+  (classified and grouped);
 - the whole ``POST /api/v3/integrations/{id}/logs`` lane with a writer that acknowledges at
   once: authentication, rate limit and everything above, without the database;
 - the same lane on the real SQLite writer (the batch runs on the event loop; the WAL's
@@ -35,10 +36,12 @@ from sqlalchemy import Connection
 from errorledger.api.integration_log_input import decode_integration_log
 from errorledger.app import create_app
 from errorledger.core.accounts import Accounts
-from errorledger.core.fingerprint import fingerprint
 from errorledger.core.ingest import Ingestor
 from errorledger.core.records import Placement
 from errorledger.core.redaction import redactor
+from errorledger.core.triage.assess import assess
+from errorledger.core.triage.catalogue import builtin
+from errorledger.core.triage.classify import Classifier
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from errorledger.storage.writes import PendingEntry
@@ -139,6 +142,7 @@ async def lane_cpu(app: App, caller: Caller, count: int, repeats: int) -> float:
 
 def step_figures(count: int, repeats: int) -> dict[str, float]:
     content, _ = decode_integration_log(BODY, max_depth=32)
+    classifier = Classifier(builtin())
 
     def repeat(fn: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
@@ -155,15 +159,17 @@ def step_figures(count: int, repeats: int) -> dict[str, float]:
             repeat(lambda: redactor(None, emails=False).redact(content)), count, repeats
         ),
         "content digest": cpu_per_call(repeat(lambda: content_digest(content)), count, repeats),
-        "fingerprint": cpu_per_call(
+        "triage (classify and group)": cpu_per_call(
             repeat(
-                lambda: fingerprint(
+                lambda: assess(
+                    classifier,
                     kind="integration_log",
                     source="1",
-                    exception_type=content["exception_type"],
-                    status_code=content["response_code"],
+                    content=content,
+                    status=content["response_code"],
                     message=content["exception"],
                     url=content["full_url"],
+                    exception_type=content["exception_type"],
                 )
             ),
             count,

@@ -10,7 +10,7 @@ from errorledger.core.authn import Authenticator
 from errorledger.core.capsules import Capsules
 from errorledger.core.import_logs import ImportLogs
 from errorledger.core.ingest import Ingestor
-from errorledger.core.policies import RedactionPolicies
+from errorledger.core.policies import ProjectPolicies
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.timestamping import Timestamping
@@ -54,13 +54,13 @@ class Runtime:
             self.limiter,
             token_ttl_seconds=settings.oauth_token_ttl_seconds,
         )
-        self.redaction = RedactionPolicies(
+        self.policies = ProjectPolicies(
             self.read_engine,
             self.writer,
-            enabled=settings.redact,
+            redact=settings.redact,
             emails=settings.redact_emails,
         )
-        self.ingestor = Ingestor(self.writer, self.limiter, self.redaction)
+        self.ingestor = Ingestor(self.writer, self.limiter, self.policies)
         self.entries = EntryQuery(self.read_engine, self.limiter)
         self.import_logs = ImportLogs(self.ingestor, self.entries)
         self.keys = load_keyring(settings.keys_path, log_name=settings.log_origin)

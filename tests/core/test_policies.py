@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import Engine, event
 
 from errorledger.core import policies
-from errorledger.core.policies import RedactionPolicies
+from errorledger.core.policies import ProjectPolicies
 from errorledger.storage.writer import create_writer
 
 ASKING = 50
 
 
-def _policies(engine: Engine) -> RedactionPolicies:
-    return RedactionPolicies(engine, create_writer(engine, max_batch=1), enabled=True, emails=False)
+def _policies(engine: Engine) -> ProjectPolicies:
+    return ProjectPolicies(engine, create_writer(engine, max_batch=1), redact=True, emails=False)
 
 
 def _reads(engine: Engine) -> list[int]:
@@ -25,11 +25,11 @@ def _reads(engine: Engine) -> list[int]:
     return taken
 
 
-async def _ask_at_once(policies_: RedactionPolicies, project_id: str) -> set[int]:
+async def _ask_at_once(policies_: ProjectPolicies, project_id: str) -> set[int]:
     found: list[object] = []
 
     async def ask() -> None:
-        found.append(await policies_.redactor_for(project_id))
+        found.append(await policies_.policy_for(project_id))
 
     async with anyio.create_task_group() as tasks:
         for _ in range(ASKING):
@@ -65,7 +65,7 @@ def test_a_failed_read_leaves_the_next_write_to_read_again(engine: Engine) -> No
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE redaction_rules RENAME TO away")
     with pytest.raises(Exception, match="redaction_rules"):
-        anyio.run(known.redactor_for, "p1")
+        anyio.run(known.policy_for, "p1")
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE away RENAME TO redaction_rules")
-    assert anyio.run(known.redactor_for, "p1") is not None
+    assert anyio.run(known.policy_for, "p1") is not None

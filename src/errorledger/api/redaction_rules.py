@@ -20,7 +20,7 @@ _WHERE = " - at `$"
 
 async def get_rules(request: Request) -> Response:
     rt, principal = await project_caller(request)
-    return json_response(await rt.redaction.rules(principal))
+    return json_response(await rt.policies.redaction_rules(principal))
 
 
 async def put_rules(request: Request) -> Response:
@@ -28,7 +28,7 @@ async def put_rules(request: Request) -> Response:
     principal.require("admin")
     raw = await read_body(request, max_bytes=rt.settings.max_body_bytes)
     rules = _rules(parse_json(raw, max_depth=rt.settings.max_json_depth))
-    return json_response(await rt.redaction.set_rules(principal, rules))
+    return json_response(await rt.policies.set_redaction_rules(principal, rules))
 
 
 def _rules(document: Any) -> RedactionRules:

@@ -1,5 +1,6 @@
-"""The write path of every family (DESIGN §3): admit → prepare (redact, fingerprint, digest)
-→ append (group commit, sequenced into the project's log) → the stored entry."""
+"""The write path of every family (DESIGN §3): admit → prepare (redact, classify, group,
+digest) → append (group commit: counted into its issue and sequenced into the project's
+log) → the stored entry."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from errorledger.clock import now_us
 from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryDraft
 from errorledger.core.offload import run_sized
-from errorledger.core.policies import RedactionPolicies
+from errorledger.core.policies import ProjectPolicies
 from errorledger.core.prepare import prepare
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.records import EntryRecord, Placement
@@ -21,7 +22,7 @@ Effect = Callable[[Connection, EntryRecord], None]
 
 
 class Ingestor:
-    def __init__(self, writer: Writer, limiter: RateLimiter, policies: RedactionPolicies) -> None:
+    def __init__(self, writer: Writer, limiter: RateLimiter, policies: ProjectPolicies) -> None:
         self._writer = writer
         self._limiter = limiter
         self._policies = policies
@@ -48,7 +49,7 @@ class Ingestor:
         """
         if not admitted:
             await self.admit(principal)
-        redactor = await self._policies.redactor_for(principal.project_id) if draft.redact else None
+        policy = await self._policies.policy_for(principal.project_id)
         received_at = now_us()
         prepared = await run_sized(
             draft.size,
@@ -57,7 +58,8 @@ class Ingestor:
                 project_id=principal.project_id,
                 key_id=principal.key_id,
                 received_at=received_at,
-                redactor=redactor,
+                redactor=policy.redactor if draft.redact else None,
+                classifier=policy.classifier,
             ),
         )
 

@@ -1,7 +1,8 @@
-"""Each project's redaction policy: the built-in rules, the server's settings and the
-project's own rules (``GET/PUT /v1/projects/{p}/redaction``).
+"""Each project's policies: its redaction (the built-in rules, the server's settings and
+the project's own rules, ``/v1/projects/{p}/redaction``) and its triage (the catalogue and
+the project's own rules and hint texts, ``/v1/projects/{p}/hint-rules``).
 
-The ingest path asks for a project's redactor on every write, so policies are kept in
+The ingest path asks for a project's policy on every write, so policies are kept in
 memory. A change made through this process applies to its next write; one made through
 another process sharing the database applies here within ``REFRESH_S`` seconds.
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
 import msgspec
@@ -25,53 +28,56 @@ from sqlalchemy import Engine
 from errorledger.clock import now_us
 from errorledger.core.authn import Principal
 from errorledger.core.redaction import RedactionRules, Redactor, check_rules, redactor
+from errorledger.core.triage import rules as triage
+from errorledger.core.triage.classify import Classifier
 from errorledger.storage import project_rules
 from errorledger.storage.writes import Writer
 
 log = logging.getLogger(__name__)
 
 REFRESH_S = 5.0
-_NO_RULES = RedactionRules()
+_NO_REDACTION_RULES = RedactionRules()
 _CACHED_PROJECTS = 10_000
+R = TypeVar("R", RedactionRules, triage.TriageRules)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Known:
-    rules: RedactionRules
-    redactor: Redactor
+class Policy:
+    redaction_rules: RedactionRules
+    redactor: Redactor | None  # None when redaction is off
+    triage_rules: triage.TriageRules
+    classifier: Classifier
     read_at: float
 
 
-class RedactionPolicies:
-    def __init__(self, engine: Engine, writer: Writer, *, enabled: bool, emails: bool) -> None:
+class ProjectPolicies:
+    def __init__(self, engine: Engine, writer: Writer, *, redact: bool, emails: bool) -> None:
         self._engine = engine
         self._writer = writer
-        self._enabled = enabled
+        self._redact = redact
         self._emails = emails
-        self._known: dict[str, _Known] = {}
+        self._known: dict[str, Policy] = {}
         self._reading: dict[str, anyio.Event] = {}
-        if not enabled:
+        if not redact:
             log.warning(
                 "redaction is off (ERRORLEDGER_REDACT=false): records are stored with every "
                 "secret they carry"
             )
 
-    async def redactor_for(self, project_id: str) -> Redactor | None:
-        """The redactor of ``project_id``'s writes; None when redaction is off."""
-        if not self._enabled:
-            return None
+    async def policy_for(self, project_id: str) -> Policy:
+        """The policy of ``project_id``'s writes."""
         while True:
             known = self._known.get(project_id)
             if known is not None and time.monotonic() - known.read_at <= REFRESH_S:
-                return known.redactor
+                return known
             reading = self._reading.get(project_id)
             if reading is None:
-                return (await self._refresh(project_id)).redactor
+                return await self._refresh(project_id)
             if known is not None:
-                return known.redactor  # stale by seconds at most; the read under way renews it
+                return known  # stale by seconds at most; the read under way renews it
             await reading.wait()
 
-    async def _refresh(self, project_id: str) -> _Known:
+    async def _refresh(self, project_id: str) -> Policy:
         done = self._reading[project_id] = anyio.Event()
         try:
             return await to_thread.run_sync(self._reread, project_id)
@@ -79,41 +85,84 @@ class RedactionPolicies:
             del self._reading[project_id]
             done.set()
 
-    async def rules(self, principal: Principal) -> RedactionRules:
+    async def redaction_rules(self, principal: Principal) -> RedactionRules:
         principal.require("admin")
-        return await to_thread.run_sync(self._read, principal.project_id)
+        return await to_thread.run_sync(self._read_redaction, principal.project_id)
 
-    async def set_rules(self, principal: Principal, rules: RedactionRules) -> RedactionRules:
+    async def triage_rules(self, principal: Principal) -> triage.TriageRules:
+        principal.require("admin")
+        return await to_thread.run_sync(self._read_triage, principal.project_id)
+
+    async def set_redaction_rules(
+        self, principal: Principal, rules: RedactionRules
+    ) -> RedactionRules:
         """Check ``rules`` (``InvalidInput`` naming what is wrong), store them, and apply
         them to the project's next write."""
+        return await self._set(principal, rules, check_rules, project_rules.REDACTION)
+
+    async def set_triage_rules(
+        self, principal: Principal, rules: triage.TriageRules
+    ) -> triage.TriageRules:
+        """As ``set_redaction_rules``, for the project's triage rules and hint texts."""
+        return await self._set(principal, rules, triage.check_rules, project_rules.TRIAGE)
+
+    async def _set(
+        self, principal: Principal, rules: R, check: Callable[[R], None], kind: str
+    ) -> R:
         principal.require("admin")
-        await to_thread.run_sync(check_rules, rules)
+        await to_thread.run_sync(check, rules)
         text = msgspec.json.encode(rules).decode()
         updated_at = now_us()
+        project_id = principal.project_id
         await self._writer.run(
-            lambda conn: project_rules.put_redaction_rules(
-                conn, principal.project_id, text, updated_at=updated_at
+            lambda conn: project_rules.put_rules(
+                conn, kind, project_id, text, updated_at=updated_at
             )
         )
-        await to_thread.run_sync(self._remember, principal.project_id, rules)
+        await to_thread.run_sync(self._reread, project_id)
         return rules
 
-    def _read(self, project_id: str) -> RedactionRules:
+    def _read_redaction(self, project_id: str) -> RedactionRules:
+        return self._read(project_rules.REDACTION, project_id, RedactionRules)
+
+    def _read_triage(self, project_id: str) -> triage.TriageRules:
+        return self._read(project_rules.TRIAGE, project_id, triage.TriageRules)
+
+    def _read(self, kind: str, project_id: str, type_: type[R]) -> R:
         with self._engine.connect() as conn:
-            text = project_rules.get_redaction_rules(conn, project_id)
-        return _NO_RULES if text is None else msgspec.json.decode(text, type=RedactionRules)
+            text = project_rules.get_rules(conn, kind, project_id)
+        return type_() if text is None else msgspec.json.decode(text, type=type_)
 
-    def _reread(self, project_id: str) -> _Known:
-        return self._remember(project_id, self._read(project_id))
-
-    def _remember(self, project_id: str, rules: RedactionRules) -> _Known:
-        """Keep ``rules`` and their redactor (compiled here, off the event loop)."""
+    def _reread(self, project_id: str) -> Policy:
+        """Read the project's rules and keep its policy (compiled here, off the event
+        loop)."""
+        with self._engine.connect() as conn:
+            found = project_rules.get_all_rules(conn, project_id)
+        redaction = found.get(project_rules.REDACTION)
+        triage_text = found.get(project_rules.TRIAGE)
+        redaction_rules = (
+            _NO_REDACTION_RULES
+            if redaction is None
+            else msgspec.json.decode(redaction, type=RedactionRules)
+        )
+        triage_rules = (
+            triage.NO_RULES
+            if triage_text is None
+            else msgspec.json.decode(triage_text, type=triage.TriageRules)
+        )
         if len(self._known) >= _CACHED_PROJECTS:
             self._known.clear()
-        known = _Known(
-            rules,
-            redactor(None if rules == _NO_RULES else rules, emails=self._emails),
+        policy = Policy(
+            redaction_rules,
+            redactor(
+                None if redaction_rules == _NO_REDACTION_RULES else redaction_rules,
+                emails=self._emails,
+            )
+            if self._redact
+            else None,
+            triage_rules,
+            triage.classifier(triage_rules),
             time.monotonic(),
         )
-        self._known[project_id] = known
-        return known
+        self._known[project_id] = policy
+        return policy

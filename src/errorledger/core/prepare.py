@@ -1,4 +1,5 @@
-"""The CPU work of the write path, before storage: redact, fingerprint, encode, digest.
+"""The CPU work of the write path, before storage: redact, classify and group (``triage``),
+encode, digest.
 
 ``prepare`` turns a validated draft into the ``NewEntry`` that storage takes; what it kept
 aside (the redacted content and pointers, decoded) becomes the ``EntryRecord`` once storage
@@ -14,9 +15,10 @@ from typing import Any
 import msgspec
 
 from errorledger.core.entries import EntryDraft
-from errorledger.core.fingerprint import fingerprint
 from errorledger.core.records import EntryRecord, Finding, NewEntry, Placement
 from errorledger.core.redaction import Redaction, Redactor
+from errorledger.core.triage.assess import assess
+from errorledger.core.triage.classify import Classifier
 from errorledger.tlog.leaf import content_digest
 
 _encode_json = msgspec.json.Encoder().encode
@@ -41,6 +43,7 @@ class Prepared:
     entry: NewEntry
     content: dict[str, Any]
     redactions: list[Finding]
+    facts: dict[str, str]
 
     def record(self, placement: Placement) -> EntryRecord:
         entry = self.entry
@@ -62,6 +65,10 @@ class Prepared:
             leaf_index=placement.leaf_index,
             leaf_hash=placement.leaf_hash,
             content_sha256=entry.content_sha256,
+            failure_class=entry.failure_class,
+            cause=entry.cause,
+            facts=self.facts,
+            issue_id=placement.issue_id,
         )
 
 
@@ -72,14 +79,27 @@ def prepare(
     key_id: str,
     received_at: int,
     redactor: Redactor | None,
+    classifier: Classifier,
 ) -> Prepared:
-    """``redactor``: the project's, or None when nothing is redacted."""
+    """``redactor``: the project's, or None when nothing is redacted; ``classifier``: the
+    project's. Triage reads the record as stored: redacted."""
     columns = (draft.message, draft.url)
     if redactor is None:
         redacted = Redaction(draft.content, [], columns=columns)
     else:
         redacted = redactor.redact(draft.content, columns=columns)
     message, url = map(_without_nul, redacted.columns)
+    triage = assess(
+        classifier,
+        kind=draft.kind.value,
+        source=draft.source,
+        content=redacted.content,
+        status=draft.status_code,
+        message=message,
+        url=url,
+        exception_type=draft.exception_type,
+    )
+    facts = triage.verdict.facts
     entry = NewEntry(
         uid=new_uid(received_at),
         project_id=project_id,
@@ -90,21 +110,18 @@ def prepare(
         status_code=draft.status_code,
         message=message,
         url=url,
-        fingerprint=fingerprint(
-            kind=draft.kind.value,
-            source=draft.source,
-            exception_type=draft.exception_type,
-            status_code=draft.status_code,
-            message=message,
-            url=url,
-        ),
+        fingerprint=triage.group.fingerprint,
         protected=redacted.fired,
         redactions_json=_encode_json(redacted.report).decode(),
         content_json=_encode_json(redacted.content).decode(),
         content_sha256=content_digest(redacted.content, plain=redacted.plain),
         key_id=key_id,
+        failure_class=triage.verdict.klass,
+        cause=triage.verdict.cause,
+        facts_json=_encode_json(facts).decode(),
+        culprit=triage.group.culprit,
     )
-    return Prepared(entry, redacted.content, redacted.report)
+    return Prepared(entry, redacted.content, redacted.report, facts)
 
 
 def _without_nul(text: str | None) -> str | None:

@@ -62,6 +62,10 @@ class NewEntry:
     content_json: str  # the redacted content, as JSON text
     content_sha256: str  # of the content's canonical JSON (tlog.leaf)
     key_id: str
+    failure_class: str = "unknown"
+    cause: str = "unknown.unclassified"
+    facts_json: str = "{}"  # what the cause's hint is filled with
+    culprit: str = ""  # where, for the entry's issue
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class Placement:
     id: int
     leaf_index: int
     leaf_hash: bytes
+    issue_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +112,47 @@ class EntryRecord:
     leaf_index: int
     leaf_hash: bytes
     content_sha256: str
+    failure_class: str = "unknown"
+    cause: str = "unknown.unclassified"
+    facts: dict[str, str] = dataclasses.field(default_factory=dict)
+    issue_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class IssueRecord:
+    id: int
+    project_id: str
+    kind: str
+    source: str
+    failure_class: str
+    cause: str
+    culprit: str
+    message: str | None
+    status: str  # open | resolved | ignored
+    count: int
+    first_seen: int
+    last_seen: int
+    last_entry_id: int
+    regressed_at: int | None
+    status_changed_at: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IssueCursor:
+    """Where a page of issues ended, in its sort: the next page starts strictly below."""
+
+    key: int  # last_seen, first_seen or count
+    id: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class IssueFilter:
+    status: str | None = None
+    kind: str | None = None
+    source: str | None = None
+    failure_class: str | None = None
+    text: str | None = None
+    sort: str = "last_seen"  # last_seen | first_seen | count
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -156,3 +202,5 @@ class EntryFilter:
     until: int | None = None
     status_code: int | None = None
     text: str | None = None
+    issue_id: int | None = None
+    failure_class: str | None = None

@@ -7,6 +7,7 @@ differ between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
@@ -15,13 +16,19 @@ from sqlalchemy import Connection
 
 from errorledger.core.records import NewEntry, Placement
 from errorledger.storage import dbapi
+from errorledger.storage.issue_counts import IssueCounts
 from errorledger.storage.sequencing import Sequencer
 from errorledger.storage.tables import entries
 
 _INSERT_CHUNK = 1000  # rows per statement: 18 columns stay under every driver's parameter cap
 # Where each column's value comes from: the entry, or what storage assigned it.
-_FROM_PLACEMENT = {"id": "id", "leaf_index": "leaf_index", "leaf_hash": "leaf_hash"}
-_FROM_ENTRY = {"content": "content_json", "redactions": "redactions_json"}
+_FROM_PLACEMENT = {
+    "id": "id",
+    "leaf_index": "leaf_index",
+    "leaf_hash": "leaf_hash",
+    "issue_id": "issue_id",
+}
+_FROM_ENTRY = {"content": "content_json", "redactions": "redactions_json", "facts": "facts_json"}
 COLUMNS = tuple(column.name for column in entries.columns)
 _VALUES: list[tuple[bool, Callable[[Any], Any]]] = [
     (
@@ -42,6 +49,7 @@ class BatchStatements:
         self._row = "(" + ", ".join([self._marker] * len(COLUMNS)) + ")"
         self._insert = f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES "
         self._sequencer = Sequencer(postgres=not self._sqlite)
+        self._issues = IssueCounts(self._marker)
 
     def _markers(self, count: int) -> str:
         return ", ".join([self._marker] * count) if count else "NULL"
@@ -97,12 +105,21 @@ class BatchStatements:
     def store_entries(
         self, cursor: Any, new: Sequence[NewEntry], *, max_id: int | None
     ) -> list[Placement]:
-        """Give each entry its id and its leaf in its project's log, insert them, and return
-        what they were given, in order. ``max_id`` is what ``check`` read (SQLite)."""
+        """Give each entry its id, its issue and its leaf in its project's log, insert them,
+        and return what they were given, in order. ``max_id`` is what ``check`` read
+        (SQLite)."""
         if not new:
             return []
         ids = self.allocate_entry_ids(cursor, len(new), max_id=max_id)
-        placements = self._sequencer.sequence(cursor, list(zip(ids, new, strict=True)))
+        issue_ids = self._issues.count(cursor, new, ids)
+        placements = [
+            dataclasses.replace(placement, issue_id=issue_id)
+            for placement, issue_id in zip(
+                self._sequencer.sequence(cursor, list(zip(ids, new, strict=True))),
+                issue_ids,
+                strict=True,
+            )
+        ]
         self._insert_rows(cursor, new, placements)
         return placements
 

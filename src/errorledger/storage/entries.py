@@ -54,6 +54,10 @@ def _record(row: Row[Any]) -> EntryRecord:
         protected=bool(row.protected),
         redactions=_findings(row.redactions),
         content=_decode_json(row.content),
+        failure_class=row.failure_class,
+        cause=row.cause,
+        facts=_decode_json(row.facts),
+        issue_id=row.issue_id,
     )
 
 
@@ -121,6 +125,10 @@ def search(
         query = query.where(entries.c.occurred_at < where.until)
     if where.status_code is not None:
         query = query.where(entries.c.status_code == where.status_code)
+    if where.issue_id is not None:
+        query = query.where(entries.c.issue_id == where.issue_id)
+    if where.failure_class is not None:
+        query = query.where(entries.c.failure_class == where.failure_class)
     if where.text is not None:
         pattern = "%" + _escape_like(where.text) + "%"
         query = query.where(

@@ -90,6 +90,13 @@ entries = Table(
     Column("leaf_index", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary(32), nullable=True),
     Column("content_sha256", String(64), nullable=True),
+    # Triage (core.triage): the failure's class and cause, the facts its hint is filled
+    # with (JSON text), and the issue the entry is grouped into.
+    Column("failure_class", String(16), nullable=False, server_default="unknown"),
+    Column("cause", String(64), nullable=False, server_default="unknown.unclassified"),
+    Column("facts", Text, nullable=False, server_default="{}"),
+    Column("issue_id", BigInteger, nullable=True),
+    Index("ix_entries_issue_order", "issue_id", "occurred_at", "id"),
     Index("ix_entries_leaf", "project_id", "leaf_index", unique=True),
     Index("ix_entries_source_order", "project_id", "kind", "source", "occurred_at", "id"),
     Index("ix_entries_kind_order", "project_id", "kind", "occurred_at", "id"),
@@ -166,4 +173,50 @@ redaction_rules = Table(
     Column("project_id", String(36), ForeignKey("projects.id"), primary_key=True),
     Column("rules", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# A project's own triage rules and hint texts (core.triage.rules.TriageRules, as JSON text).
+hint_rules = Table(
+    "hint_rules",
+    metadata,
+    Column("project_id", String(36), ForeignKey("projects.id"), primary_key=True),
+    Column("rules", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Issues: the entries of a project with one fingerprint, counted in the transaction that
+# stores each of them. Times are when entries were received.
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("failure_class", String(16), nullable=False),
+    Column("cause", String(64), nullable=False),
+    Column("culprit", Text, nullable=False),  # where: host and path template, or source
+    Column("message", Text, nullable=True),  # the latest entry's
+    Column("status", String(16), nullable=False),  # open | resolved | ignored
+    Column("count", BigInteger, nullable=False),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("last_entry_id", BigInteger, nullable=False),
+    Column("regressed_at", BigInteger, nullable=True),
+    Column("status_changed_at", BigInteger, nullable=True),
+    Index("ix_issues_fingerprint", "project_id", "fingerprint", unique=True),
+    Index("ix_issues_last_seen", "project_id", "last_seen", "id"),
+    Index("ix_issues_first_seen", "project_id", "first_seen", "id"),
+    Index("ix_issues_count", "project_id", "count", "id"),
+    Index("ix_issues_status_last_seen", "project_id", "status", "last_seen", "id"),
+)
+
+# Entries per issue per hour (hours since the epoch): the histogram of the last 14 days.
+issue_hours = Table(
+    "issue_hours",
+    metadata,
+    Column("issue_id", BigInteger, primary_key=True),
+    Column("hour", BigInteger, primary_key=True),
+    Column("count", BigInteger, nullable=False),
 )

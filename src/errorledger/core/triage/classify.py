@@ -34,6 +34,7 @@ from errorledger.core.triage.catalogue import (
     Signature,
     compile_pattern,
 )
+from errorledger.core.triage.hints import Hint, fill
 
 SCANNED = 4096  # chars of each message the rules see: the failure is named near the start
 _BODY_SCANNED = 8192
@@ -54,6 +55,32 @@ class Symptoms:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ProjectRule:
+    """A project's own rule (``rules.TriageRule``), compiled: every field given must hold."""
+
+    index: int
+    cause: str
+    exception_type: str | None
+    message: re2._Regexp | None
+    status: int | None
+    host: str | None
+
+    def matches(self, symptoms: Symptoms, host: str | None) -> bool:
+        if self.status is not None and symptoms.status != self.status:
+            return False
+        if self.host is not None and host != self.host:
+            return False
+        if self.exception_type is not None:
+            wanted = _type_name(self.exception_type)
+            if not any(_type_name(t) == wanted for t in symptoms.exception_types if t):
+                return False
+        if self.message is not None:
+            compiled = self.message
+            return any(compiled.search(m[:SCANNED]) for m in symptoms.messages if m)
+        return True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
     cause: str
     rule: str  # what decided: "message:<id>", "exception:<name>", "status:<code>", …
@@ -65,8 +92,17 @@ class Verdict:
 
 
 class Classifier:
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.causes: dict[str, Cause] = catalogue.causes()
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        project: Sequence[ProjectRule] = (),
+        causes: Sequence[Cause] = (),
+    ) -> None:
+        """``project``: a project's own rules, consulted first; ``causes``: its hints, over
+        the catalogue's."""
+        self.causes: dict[str, Cause] = catalogue.causes() | {c.id: c for c in causes}
+        self._project = list(project)
         self._signatures = list(catalogue.signature)
         self._messages: list[MessageRule] = list(catalogue.message)
         self._compiled = [compile_pattern(rule.pattern, where=rule.id) for rule in self._messages]
@@ -90,6 +126,9 @@ class Classifier:
 
     def classify(self, symptoms: Symptoms) -> Verdict:
         facts = _facts(symptoms)
+        for rule in self._project:
+            if rule.matches(symptoms, facts.get("host")):
+                return Verdict(rule.cause, f"project:{rule.index}", facts)
         signature = self._signature(symptoms)
         if signature is not None:
             return Verdict(signature.cause, f"signature:{signature.id}", facts)
@@ -106,6 +145,18 @@ class Classifier:
         if weak is not None:
             return self._by_message(weak, texts, facts)
         return Verdict(UNKNOWN, "none", facts)
+
+    def hint(self, cause_id: str, facts: Mapping[str, str]) -> Hint:
+        """The hint of ``cause_id`` (the unclassified one's for a cause this project no
+        longer knows), filled with ``facts``."""
+        cause = self.causes.get(cause_id) or self.causes[UNKNOWN]
+        return fill(
+            title=cause.title,
+            text=cause.text,
+            actor=cause.actor,
+            retryable=cause.retryable,
+            facts=facts,
+        )
 
     def _signature(self, symptoms: Symptoms) -> Signature | None:
         for sig in self._signatures:

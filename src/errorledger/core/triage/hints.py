@@ -10,6 +10,7 @@ hint in HTML escapes it, as everything else).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 
 MAX_FACT = 200
@@ -57,6 +58,16 @@ class Template:
 
     def fill(self, facts: Mapping[str, str]) -> str:
         return "".join(part.fill(facts) or "" for part in self.parts)
+
+
+def fill(*, title: str, text: str, actor: str, retryable: bool, facts: Mapping[str, str]) -> Hint:
+    """A hint whose texts are filled with ``facts``."""
+    return Hint(_parsed(title).fill(facts), _parsed(text).fill(facts), actor, retryable)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str) -> Template:
+    return parse_template(text)
 
 
 def parse_template(text: str) -> Template:
