@@ -92,6 +92,20 @@ def scoped_bearer(settings: Settings, tenant: Tenant, *scopes: str) -> dict[str,
     return {"Authorization": f"Bearer {key.token}"}
 
 
+def post_log(client: Any, tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
+    """Post a seed 000 log (``base_url`` filled in) and read it back as a native entry."""
+    url = f"/api/v3/integrations/{tenant.integration_id}/logs"
+    response = client.post(url, json={"base_url": "https://x", **record}, headers=tenant.bearer)
+    assert response.status_code == 201, response.text
+    entry = client.get(
+        f"/v1/projects/{tenant.project_id}/entries/{response.json()['data']['id']}",
+        headers=tenant.bearer,
+    )
+    assert entry.status_code == 200, entry.text
+    data: dict[str, Any] = entry.json()["data"]
+    return data
+
+
 def entry_leaf_data(project_id: str, entry: dict[str, Any]) -> bytes:
     """The leaf data of a native API entry, recomputed from its content and identity; its
     ``content_sha256`` must be its content's digest."""

@@ -1,6 +1,7 @@
 """Two real server processes on one PostgreSQL schema append to one project's Merkle log at
-once: every acknowledged entry gets a leaf, the leaves are exactly 0..n-1, and both processes
-serve the same signed checkpoints, which cover every entry and prove consistent.
+once: every acknowledged entry gets a leaf, the leaves are exactly 0..n-1, every issue
+counts exactly its entries, and both processes serve the same signed checkpoints, which
+cover every entry and prove consistent.
 
 The processes share one data directory, so one keys directory: they sign as one log. Both
 are asked for checkpoints while the log grows, so both make some; a second test makes the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -212,6 +214,17 @@ def test_two_processes_append_to_one_dense_log(pool: ServerPool, tenant: Tenant)
     assert switches > 1, "the two processes did not append at the same time"
     hashes = [recomputed_leaf_hash(tenant.project_id, e) for e in entries]
     assert [base64.b64decode(e["leaf_hash"]) for e in entries] == hashes
+
+    # Both processes counted into the same issues, in the entries' transactions: each
+    # issue's count is exactly its entries (two problems: the logs and the import errors).
+    issues = httpx.get(
+        f"{servers[1].base_url}/v1/projects/{tenant.project_id}/issues",
+        headers=tenant.bearer,
+        timeout=TIMEOUT,
+    ).json()["data"]
+    per_issue = collections.Counter(e["issue_id"] for e in entries)
+    assert {issue["id"]: issue["count"] for issue in issues} == dict(per_issue)
+    assert len(issues) == 2
 
     # Both serve the same checkpoint, covering every entry, with the recomputed root.
     finals = [fetch(server, tenant, "checkpoint") for server in servers]

@@ -10,6 +10,7 @@ from errorledger.core.authn import Authenticator
 from errorledger.core.capsules import Capsules
 from errorledger.core.import_logs import ImportLogs
 from errorledger.core.ingest import Ingestor
+from errorledger.core.issues import Issues
 from errorledger.core.policies import ProjectPolicies
 from errorledger.core.query import EntryQuery
 from errorledger.core.ratelimit import RateLimiter
@@ -62,6 +63,7 @@ class Runtime:
         )
         self.ingestor = Ingestor(self.writer, self.limiter, self.policies)
         self.entries = EntryQuery(self.read_engine, self.limiter)
+        self.issues = Issues(self.entries, self.writer, self.policies)
         self.import_logs = ImportLogs(self.ingestor, self.entries)
         self.keys = load_keyring(settings.keys_path, log_name=settings.log_origin)
         self.transparency = Transparency(

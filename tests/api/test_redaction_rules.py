@@ -11,7 +11,7 @@ from errorledger.app import create_app
 from errorledger.runtime import Runtime
 from errorledger.settings import Settings
 from tests.serverproc import ServerProcess
-from tests.support import Tenant, create_tenant, scoped_bearer
+from tests.support import Tenant, create_tenant, post_log, scoped_bearer
 
 RULES = {
     "names": ["order-ref"],
@@ -28,19 +28,6 @@ def rules_url(tenant: Tenant) -> str:
 @pytest.fixture
 def admin(settings: Settings, tenant: Tenant) -> dict[str, str]:
     return scoped_bearer(settings, tenant, "admin")
-
-
-def post_log(client: TestClient, tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
-    url = f"/api/v3/integrations/{tenant.integration_id}/logs"
-    response = client.post(url, json={"base_url": "https://x", **record}, headers=tenant.bearer)
-    assert response.status_code == 201, response.text
-    entry = client.get(
-        f"/v1/projects/{tenant.project_id}/entries/{response.json()['data']['id']}",
-        headers=tenant.bearer,
-    )
-    assert entry.status_code == 200, entry.text
-    data: dict[str, Any] = entry.json()["data"]
-    return data
 
 
 def test_a_project_starts_with_no_rules_of_its_own(

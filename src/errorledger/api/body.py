@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -11,6 +11,7 @@ from starlette.types import Receive
 from errorledger.errors import InvalidInput, PayloadTooLarge
 
 _decode_json = msgspec.json.Decoder().decode
+T = TypeVar("T")
 
 
 class ClientDisconnected(Exception):
@@ -75,3 +76,20 @@ def _deeper_than(value: Any, limit: int) -> bool:
             return True
         return any(_deeper_than(item, limit - 1) for item in value)
     return False
+
+
+_WHERE = " - at `$"
+
+
+def convert(document: Any, type_: type[T]) -> T:
+    """``document`` (decoded JSON) as ``type_``; ``InvalidInput`` naming the field that is
+    wrong (``body.rules.0.match``) otherwise."""
+    try:
+        return msgspec.convert(document, type_)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(_WHERE)
+        location: list[str | int] = ["body"]
+        for part in where.rstrip("`").replace("]", "").replace("[", ".").split("."):
+            if part:
+                location.append(int(part) if part.isdigit() else part)
+        raise InvalidInput.single(tuple(location), "invalid", message) from None

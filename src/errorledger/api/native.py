@@ -19,6 +19,7 @@ from errorledger.api.params import (
     cursor,
     integer,
     next_page_headers,
+    one_of,
     page_size,
     path_id,
     text,
@@ -27,9 +28,14 @@ from errorledger.api.params import (
 from errorledger.api.problem import problem
 from errorledger.api.responses import json_response
 from errorledger.clock import rfc3339_z
+from errorledger.core.authn import Principal
 from errorledger.core.entries import EntryKind
 from errorledger.core.records import EntryFilter, EntryRecord
+from errorledger.core.triage.catalogue import CLASSES
+from errorledger.core.triage.classify import Classifier
+from errorledger.core.triage.hints import Hint
 from errorledger.errors import InvalidInput
+from errorledger.runtime import Runtime
 from errorledger.tlog.leaf import canonical_json
 
 MAX_QUERY_LENGTH = 200
@@ -44,7 +50,11 @@ def render_error(request: Request, exc: Exception) -> Response:
 FAMILY = Family("native API", render_error, "Problem", ("/v1/",))
 
 
-def render_entry(entry: EntryRecord) -> shapes.Entry:
+def render_hint(hint: Hint) -> shapes.Hint:
+    return shapes.Hint(hint.title, hint.text, hint.actor, hint.retryable)  # type: ignore[arg-type]
+
+
+def render_entry(entry: EntryRecord, classifier: Classifier) -> shapes.Entry:
     return shapes.Entry(
         id=entry.id,
         uid=entry.uid,
@@ -63,7 +73,18 @@ def render_entry(entry: EntryRecord) -> shapes.Entry:
         protected=entry.protected,
         redactions=[shapes.RedactionFinding(f.pointer, f.rule, f.count) for f in entry.redactions],
         content=entry.content,
+        failure_class=entry.failure_class,
+        cause=entry.cause,
+        hint=render_hint(classifier.hint(entry.cause, entry.facts)),
+        issue_id=entry.issue_id,
     )
+
+
+async def render_entries(
+    rt: Runtime, principal: Principal, found: list[EntryRecord]
+) -> list[shapes.Entry]:
+    classifier = (await rt.policies.policy_for(principal.project_id)).classifier
+    return [render_entry(entry, classifier) for entry in found]
 
 
 def _kinds(request: Request) -> list[str] | None:
@@ -91,7 +112,13 @@ def _filter(request: Request) -> EntryFilter:
         until=timestamp(request, "until"),
         status_code=integer(request, "status_code", minimum=0, maximum=2**31 - 1),
         text=text(request, "q", max_length=MAX_QUERY_LENGTH),
+        failure_class=failure_class(request),
     )
+
+
+def failure_class(request: Request) -> str | None:
+    """``class=tls``: one of the classes (docs/issues.md)."""
+    return one_of(request, "class", CLASSES)
 
 
 async def list_entries(request: Request) -> Response:
@@ -101,7 +128,7 @@ async def list_entries(request: Request) -> Response:
         principal, where=_filter(request), cursor=cursor(request), page_size=size
     )
     headers = next_page_headers(request, page.next_cursor, size)
-    body = shapes.EntryPage([render_entry(e) for e in page.entries], page.next_cursor)
+    body = shapes.EntryPage(await render_entries(rt, principal, page.entries), page.next_cursor)
     return json_response(body, headers=headers)
 
 
@@ -109,7 +136,7 @@ async def get_entry(request: Request) -> Response:
     rt, principal = await project_caller(request)
     entry_id = path_id(request, "entry_id")
     entry = await rt.entries.get(principal, kind=None, entry_id=entry_id, source=None)
-    return json_response(shapes.OneEntry(render_entry(entry)))
+    return json_response(shapes.OneEntry((await render_entries(rt, principal, [entry]))[0]))
 
 
 async def get_entry_content(request: Request) -> Response:

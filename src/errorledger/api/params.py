@@ -7,6 +7,7 @@ which PostgreSQL cannot compare and SQLite's LIKE reads as the end of the patter
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from starlette.requests import Request
@@ -90,3 +91,12 @@ def next_page_headers(request: Request, next_cursor: str | None, size: int) -> d
         return {}
     next_url = request.url.include_query_params(cursor=next_cursor, page_size=size)
     return {"Link": f'<{next_url}>; rel="next"'}
+
+
+def one_of(request: Request, name: str, allowed: Sequence[str]) -> str | None:
+    """A parameter that must be one of ``allowed``; None when absent."""
+    found = request.query_params.get(name)
+    if found is not None and found not in allowed:
+        message = f"{name} is one of {', '.join(allowed)}"
+        raise InvalidInput.single(("query", name), "invalid", message)
+    return found

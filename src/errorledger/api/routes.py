@@ -19,10 +19,11 @@ from errorledger.api import (
     import_errors,
     import_logs,
     integration_logs,
+    issues,
     log_capsules,
     native,
     oauth,
-    redaction_rules,
+    project_rules,
     tlog,
     tsa,
 )
@@ -33,6 +34,7 @@ _CAPSULES = "/v4/applications/{appId}/envs/{appEnv}/log-capsules"
 _IMPORT_LOGS = "/v3/projects/{project_id}/api-references/{api_reference_id}/logs"
 _ENTRIES = "/v1/projects/{project_id}/entries"
 _TLOG = "/v1/projects/{project_id}/tlog"
+_ISSUES = "/v1/projects/{project_id}/issues"
 
 Table = Sequence[tuple[Family, list[tuple[str, str, Endpoint]]]]
 
@@ -76,8 +78,14 @@ TABLE: Table = [
             ("GET", _ENTRIES, native.list_entries),
             ("GET", _ENTRIES + "/{entry_id}", native.get_entry),
             ("GET", _ENTRIES + "/{entry_id}/content", native.get_entry_content),
-            ("GET", "/v1/projects/{project_id}/redaction", redaction_rules.get_rules),
-            ("PUT", "/v1/projects/{project_id}/redaction", redaction_rules.put_rules),
+            ("GET", _ISSUES, issues.list_issues),
+            ("GET", _ISSUES + "/{issue_id}", issues.get_issue),
+            ("PATCH", _ISSUES + "/{issue_id}", issues.change_issue),
+            ("GET", _ISSUES + "/{issue_id}/entries", issues.list_issue_entries),
+            ("GET", "/v1/projects/{project_id}/redaction", project_rules.get_rules),
+            ("PUT", "/v1/projects/{project_id}/redaction", project_rules.put_rules),
+            ("GET", "/v1/projects/{project_id}/hint-rules", project_rules.get_hint_rules),
+            ("PUT", "/v1/projects/{project_id}/hint-rules", project_rules.put_hint_rules),
             ("GET", _TLOG + "/checkpoint", tlog.checkpoint),
             ("GET", _TLOG + "/checkpoint/timestamp", tlog.checkpoint_timestamp),
             ("GET", _TLOG + "/proof/inclusion", tlog.inclusion),

@@ -6,12 +6,14 @@ Seed 003 answers its errors in the same ``Problem`` shape.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from errorledger.core.entries import EntryKind
 from errorledger.core.redaction import RedactionRules
+from errorledger.core.triage.catalogue import CLASSES
+from errorledger.core.triage.rules import TriageRules
 
 Base64 = Annotated[str, msgspec.Meta(description="Standard base64.")]
 RFC3339 = Annotated[str, msgspec.Meta(description="RFC 3339 date-time in UTC, with a Z.")]
@@ -31,6 +33,25 @@ class RedactionFinding(msgspec.Struct, forbid_unknown_fields=True):
         ),
     ]
     count: Annotated[int, msgspec.Meta(description="How many values it replaced there.")]
+
+
+FailureClass = Literal[CLASSES]  # type: ignore[valid-type]
+IssueStatus = Literal["open", "resolved", "ignored"]
+
+
+class Hint(msgspec.Struct, forbid_unknown_fields=True):
+    """What happened and what to do, for the cause, filled with the record's facts."""
+
+    title: str
+    text: str
+    actor: Annotated[
+        Literal["integration", "remote", "transient"],
+        msgspec.Meta(
+            description="Who must act: the integration's code or settings, the shop or "
+            "partner (remote), or nobody: it should pass (transient)."
+        ),
+    ]
+    retryable: Annotated[bool, msgspec.Meta(description="Sending the same request again may work.")]
 
 
 class Entry(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,6 +94,12 @@ class Entry(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(description="What was redacted, where and by which rule (never values)."),
     ]
     content: dict[str, Any]
+    failure_class: Annotated[
+        FailureClass, msgspec.Meta(description="What kind of failure (docs/issues.md).")
+    ] = msgspec.field(name="class")
+    cause: Annotated[str, msgspec.Meta(description="The finer cause, a dotted id under its class.")]
+    hint: Hint
+    issue_id: Annotated[int | None, msgspec.Meta(description="The issue it is grouped into.")]
 
 
 class EntryPage(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,6 +111,60 @@ class EntryPage(msgspec.Struct, forbid_unknown_fields=True):
 
 class OneEntry(msgspec.Struct, forbid_unknown_fields=True):
     data: Entry
+
+
+class Issue(msgspec.Struct, forbid_unknown_fields=True):
+    """Entries with one fingerprint: one problem, however often it happened."""
+
+    id: int
+    kind: EntryKind
+    source: str
+    failure_class: FailureClass = msgspec.field(name="class")
+    cause: str
+    culprit: Annotated[
+        str, msgspec.Meta(description="Where: the host and path template, or the source.")
+    ]
+    message: Annotated[str | None, msgspec.Meta(description="The latest entry's message.")]
+    status: IssueStatus
+    count: int
+    first_seen: RFC3339
+    last_seen: RFC3339
+    last_entry_id: int
+    regressed_at: Annotated[
+        RFC3339 | None,
+        msgspec.Meta(description="When a resolved issue last came back with a new entry."),
+    ]
+    status_changed_at: RFC3339 | None
+    hint: Hint
+
+
+class IssuePage(msgspec.Struct, forbid_unknown_fields=True):
+    """A page in the asked order; ``next_cursor`` (also in ``Link``) is null on the last."""
+
+    data: list[Issue]
+    next_cursor: str | None
+
+
+class Histogram(msgspec.Struct, forbid_unknown_fields=True):
+    """Entries per hour over the last 14 days, oldest first."""
+
+    start: Annotated[RFC3339, msgspec.Meta(description="The first hour's start.")]
+    hours: list[int]
+
+
+class IssueDetail(msgspec.Struct, forbid_unknown_fields=True):
+    issue: Issue
+    histogram: Histogram
+
+
+class OneIssue(msgspec.Struct, forbid_unknown_fields=True):
+    data: IssueDetail
+
+
+class IssueChange(msgspec.Struct, forbid_unknown_fields=True):
+    """What a person changes on an issue."""
+
+    status: IssueStatus
 
 
 class InclusionProof(msgspec.Struct, forbid_unknown_fields=True):
@@ -132,6 +213,10 @@ GENERATED = (
     ConsistencyProof,
     Problem,
     RedactionRules,
+    IssuePage,
+    OneIssue,
+    IssueChange,
+    TriageRules,
 )
 
 

@@ -10,8 +10,9 @@ checked by the same code.
 The file's tables, in the order the classifier consults them (``classify``):
 
 - ``[[cause]]``: ``id`` (``class.detail``), ``title``, ``text``, ``actor``, ``retryable``;
-- ``[[signature]]``: who answered: a response header (``header``, ``contains``) or body
-  text (``body``), for some statuses only (``statuses``) or any;
+- ``[[signature]]``: who answered: a response header (``header``, with ``contains`` in
+  its value, or present at all) or body text (``body``), for some statuses only
+  (``statuses``) or any;
 - ``[[message]]``: an RE2 ``pattern`` on the messages and exception types, with an
   ``example`` it must classify; ``weak`` ones decide only when nothing else does;
 - ``[[exception]]``: exception type ``names`` of one cause;
@@ -155,8 +156,8 @@ def check(catalogue: Catalogue, *, known: dict[str, Cause] | None = None) -> Non
         if cause_id not in causes:
             raise CatalogueError(f"no cause {cause_id!r} (each cause needs its hint)")
     for sig in catalogue.signature:
-        if not (sig.header and sig.contains) and not sig.body:
-            raise CatalogueError(f"signature {sig.id!r} needs header and contains, or body")
+        if not sig.header and not sig.body:
+            raise CatalogueError(f"signature {sig.id!r} needs a header or a body")
 
 
 def _check_cause(cause: Cause, facts: frozenset[str]) -> None:

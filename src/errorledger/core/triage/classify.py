@@ -109,10 +109,12 @@ class Classifier:
         self._set = _search_set([rule.pattern for rule in self._messages])
         self._names: dict[str, str] = {}
         self._last_names: dict[str, str] = {}
-        for rule in catalogue.exception:
-            self._index(rule.names, rule.cause)
+        # Generic names first: an unknown type whose last part is generic ("Some::Error")
+        # must defer, not take the cause of a specific type with that last part.
         for generic in catalogue.generic:
             self._index(generic.names, _GENERIC)
+        for rule in catalogue.exception:
+            self._index(rule.names, rule.cause)
         self._statuses: dict[int, str] = {}
         for status in catalogue.status:
             for code in status.statuses():
@@ -230,7 +232,7 @@ def _header_has(headers: Mapping[str, object] | None, name: str, contains: str) 
     wanted = name.lower()
     for key, value in headers.items():
         if key.lower() == wanted and isinstance(value, str):
-            return contains.lower() in value.lower()
+            return contains.lower() in value.lower()  # "" : present, whatever its value
     return False
 
 

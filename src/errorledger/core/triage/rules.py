@@ -31,7 +31,7 @@ MAX_TEXT = 2000
 _CAUSE = "^[a-z_]+\\.[a-z0-9_]{1,48}$"
 
 
-class RuleMatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class RuleMatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Every field given must hold; at least one must be given."""
 
     exception_type: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
@@ -73,10 +73,16 @@ NO_RULES = TriageRules()
 def check_rules(rules: TriageRules) -> None:
     """``InvalidInput`` naming the first rule or hint that cannot be used."""
     try:
-        check(_as_catalogue(rules), known=builtin().causes())
+        known = builtin().causes()
+        check(_as_catalogue(rules), known=known)
         for index, rule in enumerate(rules.rules):
             if rule.match == RuleMatch():
-                raise CatalogueError("a rule must match on at least one field")
+                raise CatalogueError(f"rule {index} must match on at least one field")
+            if rule.cause not in known and rule.cause not in rules.hints:
+                raise CatalogueError(
+                    f"rule {index}: no cause {rule.cause!r}; a cause of the project's own "
+                    "needs its hint in hints"
+                )
             if rule.match.message is not None:
                 compile_pattern(rule.match.message, where=f"rule {index}")
     except CatalogueError as exc:

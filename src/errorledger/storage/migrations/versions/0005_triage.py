@@ -96,7 +96,7 @@ def _triage_stored_entries(conn: sa.Connection) -> None:
     from errorledger.core.triage.catalogue import builtin
     from errorledger.core.triage.classify import Classifier
 
-    classifier = Classifier(builtin())
+    classifier: Classifier | None = None
     decode = msgspec.json.Decoder().decode
     encode = msgspec.json.Encoder().encode
     issues: dict[tuple[str, str], dict[str, Any]] = {}
@@ -112,6 +112,7 @@ def _triage_stored_entries(conn: sa.Connection) -> None:
         ).all()
         if not rows:
             break
+        classifier = classifier or Classifier(builtin())
         updates = []
         for row in rows:
             content = decode(row.content)
