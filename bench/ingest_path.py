@@ -188,7 +188,7 @@ async def lane_figures(data_dir: str, count: int, repeats: int) -> tuple[dict[st
         caller = Caller("Basic " + base64.b64encode(secret).decode())
         app = create_app(runtime=runtime)
         durable = await lane_cpu(app, caller, count, repeats)
-        runtime.ingestor = Ingestor(InstantWriter(), runtime.limiter, runtime.redaction)
+        runtime.ingestor = Ingestor(InstantWriter(), runtime.limiter, runtime.policies)
         instant = await lane_cpu(app, caller, count, repeats)
     finally:
         runtime.close()

@@ -55,7 +55,7 @@ async def drive(mode: str, count: int) -> None:
             app = create_app(runtime=runtime) if mode != "bare" else ingest_path.bare_app
             if mode == "lane":
                 runtime.ingestor = Ingestor(
-                    ingest_path.InstantWriter(), runtime.limiter, runtime.redaction
+                    ingest_path.InstantWriter(), runtime.limiter, runtime.policies
                 )
             for total in (WARMUP, count):
                 for _ in range(0, total, ingest_path.CONCURRENCY):

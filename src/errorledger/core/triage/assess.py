@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from errorledger.core.triage.address import parse
 from errorledger.core.triage.classify import Classifier, Symptoms, Verdict
 from errorledger.core.triage.grouping import Group, group
 
@@ -43,6 +44,7 @@ def assess(
         first = _first_message(content)
         if first is not None:
             code, pointer = _text(first.get("code")) or "", _text(first.get("path")) or ""
+    address = parse(url)
     symptoms = Symptoms(
         exception_types=(exception_type,) if exception_type else (),
         messages=(message,) if message else (),
@@ -51,6 +53,7 @@ def assess(
         body=body,
         url=url,
         method=method,
+        address=address,
     )
     verdict = classifier.classify(symptoms)
     verdict.facts["source"] = source
@@ -60,7 +63,7 @@ def assess(
         verdict=verdict,
         status=status,
         method=method,
-        url=url,
+        address=address,
         exception_type=exception_type,
         message=message,
         code=code,

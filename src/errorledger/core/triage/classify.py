@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 import re2
 
+from errorledger.core.triage.address import Address, parse
 from errorledger.core.triage.catalogue import (
     UNKNOWN,
     Catalogue,
@@ -52,6 +52,7 @@ class Symptoms:
     body: str | None = None  # the partner's response body
     url: str | None = None
     method: str | None = None
+    address: Address | None = None  # the url's parts, when the caller has read them
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -103,7 +104,15 @@ class Classifier:
         the catalogue's."""
         self.causes: dict[str, Cause] = catalogue.causes() | {c.id: c for c in causes}
         self._project = list(project)
-        self._signatures = list(catalogue.signature)
+        # Who-answered signatures by the header they look for, and those that read the body,
+        # each with its place in the catalogue (the first that matches wins).
+        self._by_header: dict[str, list[tuple[int, Signature]]] = {}
+        self._by_body: list[tuple[int, Signature]] = []
+        for index, sig in enumerate(catalogue.signature):
+            if sig.header:
+                self._by_header.setdefault(sig.header.lower(), []).append((index, sig))
+            if sig.body:
+                self._by_body.append((index, sig))
         self._messages: list[MessageRule] = list(catalogue.message)
         self._compiled = [compile_pattern(rule.pattern, where=rule.id) for rule in self._messages]
         self._set = _search_set([rule.pattern for rule in self._messages])
@@ -161,14 +170,27 @@ class Classifier:
         )
 
     def _signature(self, symptoms: Symptoms) -> Signature | None:
-        for sig in self._signatures:
-            if sig.statuses and symptoms.status not in sig.statuses:
-                continue
-            if sig.header and _header_has(symptoms.headers, sig.header, sig.contains):
-                return sig
-            if sig.body and symptoms.body and sig.body.lower() in _lower_head(symptoms.body):
-                return sig
-        return None
+        found: list[tuple[int, Signature]] = []
+        status = symptoms.status
+        if symptoms.headers and self._by_header:
+            for key, value in symptoms.headers.items():
+                candidates = self._by_header.get(key.lower())
+                if candidates and isinstance(value, str):
+                    lowered = value.lower()
+                    found += [
+                        (index, sig)
+                        for index, sig in candidates
+                        if (not sig.statuses or status in sig.statuses)
+                        and sig.contains.lower() in lowered  # "": present, whatever its value
+                    ]
+        if symptoms.body:
+            wanted = [
+                pair for pair in self._by_body if not pair[1].statuses or status in pair[1].statuses
+            ]
+            if wanted:
+                head = symptoms.body[:_BODY_SCANNED].lower()
+                found += [(index, sig) for index, sig in wanted if sig.body.lower() in head]
+        return min(found, key=lambda pair: pair[0])[1] if found else None
 
     def _message_rules(self, texts: list[str]) -> tuple[int | None, int | None]:
         """The first strong and the first weak message rule any text matches."""
@@ -226,32 +248,14 @@ def _last_part(name: str) -> str:
     return name
 
 
-def _header_has(headers: Mapping[str, object] | None, name: str, contains: str) -> bool:
-    if not headers:
-        return False
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted and isinstance(value, str):
-            return contains.lower() in value.lower()  # "" : present, whatever its value
-    return False
-
-
-def _lower_head(text: str) -> str:
-    return text[:_BODY_SCANNED].lower()
-
-
 def _facts(symptoms: Symptoms) -> dict[str, str]:
     facts: dict[str, str] = {}
+    address = symptoms.address or parse(symptoms.url)
+    if address.host:
+        facts["host"] = address.host
+    if address.port is not None:
+        facts["port"] = str(address.port)
     if symptoms.url:
-        try:
-            parts = urlsplit(symptoms.url.strip())
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            host = port = None
-        if host:
-            facts["host"] = host
-        if port:
-            facts["port"] = str(port)
         facts["url"] = symptoms.url
     if symptoms.status is not None:
         facts["status"] = str(symptoms.status)

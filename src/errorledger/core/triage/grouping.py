@@ -21,10 +21,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 import re2
 
+from errorledger.core.triage.address import Address
 from errorledger.core.triage.classify import Verdict
 
 VERSION = "v2"
@@ -86,8 +86,13 @@ def path_template(path: str) -> str:
     return "/".join(_segment(segment) for segment in path.split("/"))
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def _segment(segment: str) -> str:
-    digits = sum(char.isdigit() for char in segment)
+    if segment.isalpha() or not segment:
+        return segment
+    digits = len(segment) - len(segment.translate(_NO_DIGITS))
     if digits >= 2 or "@" in segment or (digits and len(segment) >= 16):
         return "*"
     return segment
@@ -104,18 +109,6 @@ def pointer_template(pointer: str) -> str:
     return "".join(out)
 
 
-def url_parts(url: str | None) -> tuple[str, str]:
-    """The host (with a port that is not the scheme's) and the path template."""
-    if not url:
-        return "", ""
-    try:
-        parts = urlsplit(url.strip()[:2000])
-        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-    except ValueError:
-        return "", ""
-    return host, path_template(parts.path)
-
-
 def group(
     *,
     kind: str,
@@ -123,13 +116,14 @@ def group(
     verdict: Verdict,
     status: int | None,
     method: str | None,
-    url: str | None,
+    address: Address,
     exception_type: str | None,
     message: str | None,
     code: str | None = None,
     pointer: str | None = None,
 ) -> Group:
-    host, template = url_parts(url)
+    host = address.host_port
+    template = path_template(address.path) if host else ""
     parts: Sequence[str]
     if code is not None or pointer is not None:
         parts = [code or "", pointer_template(pointer or "")]
