@@ -82,3 +82,68 @@ def test_entries_stored_before_the_log_are_sequenced_as_the_log_defines_leaves(
     assert [bytes(row.leaf_hash) for row in rows] == expected
     assert size == len(contents)
     assert tlog.stored_root(size, stored) == root_hash(expected)
+
+
+def test_entries_stored_before_triage_are_classified_and_grouped(
+    empty_database_url: str,
+) -> None:
+    engine = create_database_engine(empty_database_url, writer=True)
+    hour = 3_600_000_000
+    logs = [  # (status, url, exception_type, exception, received hour)
+        (495, "https://shop.example/orders/1", "requests.exceptions.SSLError", "ssl", 0),
+        (495, "https://shop.example/customers/2", "requests.exceptions.SSLError", "ssl", 0),
+        (495, "https://shop.example/orders/3", "requests.exceptions.SSLError", "ssl", 2),
+        (429, "https://other.example/orders/4", None, "Too Many Requests", 2),
+    ]
+    try:
+        with engine.begin() as conn:
+            command.upgrade(migrate.alembic_config(conn), "0004")
+            conn.execute(text("INSERT INTO projects (id, name, created_at) VALUES ('p-1', 'p', 1)"))
+            for entry_id, (status, url, exception_type, message, at) in enumerate(logs, 1):
+                content = {"full_url": url, "response_code": status, "exception": message}
+                if exception_type:
+                    content["exception_type"] = exception_type
+                conn.execute(
+                    text(
+                        "INSERT INTO entries (id, uid, project_id, kind, source, received_at,"
+                        " occurred_at, status_code, message, url, fingerprint, protected,"
+                        " redactions, content, key_id)"
+                        " VALUES (:id, :uid, 'p-1', 'integration_log', '1', :at, :at, :status,"
+                        " :message, :url, 'old', false, '[]', :content, 'k')"
+                    ),
+                    {
+                        "id": entry_id,
+                        "uid": f"uid-{entry_id}",
+                        "at": 1_700_000_000 * 1_000_000 + at * hour + entry_id,
+                        "status": status,
+                        "message": message,
+                        "url": url,
+                        "content": json.dumps(content),
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            entries = conn.execute(
+                text("SELECT id, failure_class, cause, issue_id FROM entries ORDER BY id")
+            ).all()
+            issues = conn.execute(
+                text("SELECT id, failure_class, count, last_entry_id, culprit FROM issues")
+            ).all()
+            hours = conn.execute(text("SELECT issue_id, hour, count FROM issue_hours")).all()
+    finally:
+        engine.dispose()
+    assert [(e.failure_class, e.cause) for e in entries] == [
+        *[("tls", "tls.handshake_failed")] * 3,  # the exception type names it, over the status
+        ("rate_limit", "rate_limit.exceeded"),
+    ]
+    tls, limited = sorted(issues, key=lambda i: -i.count)
+    assert (tls.failure_class, tls.count, tls.last_entry_id, tls.culprit) == (
+        "tls",
+        3,
+        3,
+        "shop.example",
+    )
+    assert (limited.failure_class, limited.count) == ("rate_limit", 1)
+    assert [e.issue_id for e in entries] == [tls.id, tls.id, tls.id, limited.id]
+    per_hour = sorted((h.issue_id == tls.id, h.count) for h in hours)
+    assert per_hour == [(False, 1), (True, 1), (True, 2)]
