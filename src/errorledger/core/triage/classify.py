@@ -107,12 +107,14 @@ class Classifier:
         # Who-answered signatures by the header they look for, and those that read the body,
         # each with its place in the catalogue (the first that matches wins).
         self._by_header: dict[str, list[tuple[int, Signature]]] = {}
-        self._by_body: list[tuple[int, Signature]] = []
+        self._by_body: dict[int | None, list[tuple[int, Signature]]] = {}
         for index, sig in enumerate(catalogue.signature):
             if sig.header:
                 self._by_header.setdefault(sig.header.lower(), []).append((index, sig))
             if sig.body:
-                self._by_body.append((index, sig))
+                only: list[int | None] = list(sig.statuses) or [None]  # None: any status
+                for code in only:
+                    self._by_body.setdefault(code, []).append((index, sig))
         self._messages: list[MessageRule] = list(catalogue.message)
         self._compiled = [compile_pattern(rule.pattern, where=rule.id) for rule in self._messages]
         self._set = _search_set([rule.pattern for rule in self._messages])
@@ -184,9 +186,7 @@ class Classifier:
                         and sig.contains.lower() in lowered  # "": present, whatever its value
                     ]
         if symptoms.body:
-            wanted = [
-                pair for pair in self._by_body if not pair[1].statuses or status in pair[1].statuses
-            ]
+            wanted = self._by_body.get(None, []) + self._by_body.get(status or 0, [])
             if wanted:
                 head = symptoms.body[:_BODY_SCANNED].lower()
                 found += [(index, sig) for index, sig in wanted if sig.body.lower() in head]

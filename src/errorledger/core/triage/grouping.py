@@ -123,7 +123,6 @@ def group(
     pointer: str | None = None,
 ) -> Group:
     host = address.host_port
-    template = path_template(address.path) if host else ""
     parts: Sequence[str]
     if code is not None or pointer is not None:
         parts = [code or "", pointer_template(pointer or "")]
@@ -131,9 +130,11 @@ def group(
     elif host and (verdict.klass in _CONNECTION_LEVEL or verdict.cause == "timeout.connect"):
         parts, culprit = [host], host
     elif host and status is not None:
+        template = path_template(address.path)
         parts = [host, (method or "").upper(), template, str(status)]
         culprit = f"{(method or '').upper()} {host}{template}".strip()
     elif host:
+        template = path_template(address.path)
         parts = [host, template, (exception_type or "").lower(), _message(message)]
         culprit = f"{host}{template}"
     else:
