@@ -15,7 +15,7 @@ class EntryKind(StrEnum):
     CAPSULE = "capsule"
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(slots=True, kw_only=True)  # not frozen: see records.py
 class EntryDraft:
     """A validated record, before redaction.
 

@@ -35,7 +35,7 @@ def new_uid(now_us: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Prepared:
     """An entry ready for storage, and its content and redaction report as the caller will
     see them."""

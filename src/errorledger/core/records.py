@@ -1,5 +1,11 @@
 """The domain's plain records: what storage stores and hands back, and what the core and
-the API pass around. They depend on nothing."""
+the API pass around. They depend on nothing.
+
+Records are frozen, except those the write path makes for every request (here
+``NewEntry``, ``Placement`` and ``EntryRecord``; elsewhere ``EntryDraft``, ``Prepared``,
+``PendingEntry``, ``Redaction`` and triage's): a frozen dataclass sets each field through
+``object.__setattr__``, and a request builds about ninety fields (measured: a 20-field
+record in 6.3 µs frozen against 3.9 µs). Nothing assigns to them after they are made."""
 
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ class Finding:
     count: int
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(slots=True, kw_only=True)  # not frozen: see above
 class NewEntry:
     """An entry on its way to storage: redacted, encoded and digested. Storage assigns the
     rest (``Placement``) in the transaction that stores it."""
@@ -68,7 +74,7 @@ class NewEntry:
     culprit: str = ""  # where, for the entry's issue
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see above
 class Placement:
     """What storage gives an entry as it stores it: its id, and its leaf in the project's
     transparency log."""
@@ -91,7 +97,7 @@ class LeafFields:
     content_sha256: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(slots=True, kw_only=True)  # not frozen: see above
 class EntryRecord:
     """A stored entry, as it is read back."""
 

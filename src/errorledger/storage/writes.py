@@ -21,7 +21,7 @@ from errorledger.errors import ErrorledgerError
 T = TypeVar("T")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class PendingEntry:
     """An entry to store, with what must still be true when it commits: its key active,
     and the integration it names (if any) in its project.

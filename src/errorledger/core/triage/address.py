@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 MAX_URL = 2000  # chars of a URL read: a host and a path are near its start
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Address:
     host: str  # lower case; "" when the URL has none
     port: int | None

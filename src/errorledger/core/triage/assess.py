@@ -13,7 +13,7 @@ from errorledger.core.triage.classify import Classifier, Symptoms, Verdict
 from errorledger.core.triage.grouping import Group, group
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Assessment:
     verdict: Verdict
     group: Group

@@ -41,7 +41,7 @@ _BODY_SCANNED = 8192
 _GENERIC = ""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Symptoms:
     """What a record says about its failure; every field may be missing."""
 
@@ -81,7 +81,7 @@ class ProjectRule:
         return True
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Verdict:
     cause: str
     rule: str  # what decided: "message:<id>", "exception:<name>", "status:<code>", …

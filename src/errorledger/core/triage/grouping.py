@@ -32,7 +32,7 @@ _CONNECTION_LEVEL = frozenset({"dns", "connect", "tls"})
 _MESSAGE_CHARS = 1000  # of a message, normalised: a problem names itself near the start
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: see records.py
 class Group:
     fingerprint: str
     culprit: str  # where the problem is, for people: host and path template, or source
