@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_path.py
 	$(BIN)/python bench/large_bodies.py
 	$(BIN)/python bench/redaction.py
+	$(BIN)/python bench/issues_list.py
 	$(BIN)/python bench/tlog_proofs.py
 	$(BIN)/python bench/tsa.py
 	$(BIN)/python bench/ratelimit.py

@@ -75,6 +75,7 @@ class Runtime:
     def start(self) -> None:
         revision = migrate.upgrade(self.write_engine)
         log.info("database at revision %s", revision)
+        self.policies.prepare()
         self.writer.start()
 
     def close(self) -> None:

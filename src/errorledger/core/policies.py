@@ -64,6 +64,16 @@ class ProjectPolicies:
                 "secret they carry"
             )
 
+    def prepare(self) -> None:
+        """Read and check the triage catalogue and build the policy of a project without
+        rules of its own, at start-up: a catalogue that cannot be used stops the server
+        here, not on a write; and what lives as long as the process exists before the
+        served process freezes it out of the garbage collector (``app.served_app``), so
+        the collector does not walk the catalogue's thousand objects again and again."""
+        triage.classifier(triage.NO_RULES)
+        if self._redact:
+            redactor(None, emails=self._emails)
+
     async def policy_for(self, project_id: str) -> Policy:
         """The policy of ``project_id``'s writes."""
         while True:

@@ -38,6 +38,8 @@ from errorledger.core.triage.hints import Hint, fill
 
 SCANNED = 4096  # chars of each message the rules see: the failure is named near the start
 _BODY_SCANNED = 8192
+_REMEMBERED_TEXT = 1024  # chars: longer texts are matched each time
+_REMEMBERED_TEXTS = 4096  # texts remembered at most; a full memory starts over
 _GENERIC = ""
 
 
@@ -118,6 +120,7 @@ class Classifier:
         self._messages: list[MessageRule] = list(catalogue.message)
         self._compiled = [compile_pattern(rule.pattern, where=rule.id) for rule in self._messages]
         self._set = _search_set([rule.pattern for rule in self._messages])
+        self._seen: dict[str, tuple[int | None, int | None]] = {}
         self._names: dict[str, str] = {}
         self._last_names: dict[str, str] = {}
         # Generic names first: an unknown type whose last part is generic ("Some::Error")
@@ -193,10 +196,26 @@ class Classifier:
         return min(found, key=lambda pair: pair[0])[1] if found else None
 
     def _message_rules(self, texts: list[str]) -> tuple[int | None, int | None]:
-        """The first strong and the first weak message rule any text matches."""
+        """The first strong and the first weak message rule any text matches.
+
+        Remembered by text: one failure repeats its message thousands of times, and each
+        RE2 call releases the GIL, which the served process pays for beyond its
+        instructions (the fsync thread takes the GIL at every release)."""
         if not texts or self._set is None:
             return None, None
-        matched = self._set.Match("\n".join(texts))
+        joined = "\n".join(texts)
+        found = self._seen.get(joined)
+        if found is None:
+            found = self._match(joined)
+            if len(joined) <= _REMEMBERED_TEXT:
+                if len(self._seen) >= _REMEMBERED_TEXTS:
+                    self._seen.clear()
+                self._seen[joined] = found
+        return found
+
+    def _match(self, joined: str) -> tuple[int | None, int | None]:
+        assert self._set is not None
+        matched = self._set.Match(joined)
         if not matched:
             return None, None
         matched.sort()
@@ -207,7 +226,7 @@ class Classifier:
     def _by_message(self, index: int, texts: list[str], facts: dict[str, str]) -> Verdict:
         rule = self._messages[index]
         compiled = self._compiled[index]
-        for text in texts:
+        for text in texts if compiled.groupindex else ():  # only a rule with facts to take
             found = compiled.search(text)
             if found is not None:
                 facts |= {k: v for k, v in found.groupdict().items() if v}
