@@ -115,3 +115,11 @@ class RateLimited(ErrorledgerError):
 
 class StorageUnavailable(ErrorledgerError):
     pass
+
+
+class Overloaded(StorageUnavailable):
+    """More writes wait for the writer than it is allowed to hold: refused at once (503,
+    ``Retry-After``) rather than kept waiting without bound."""
+
+    def __init__(self) -> None:
+        super().__init__("The server has more writes waiting than it takes; retry later.")

@@ -42,7 +42,11 @@ class Runtime:
         prepare_files(settings)
         self.read_engine: Engine = create_database_engine(settings.database_url)
         self.write_engine: Engine = create_database_engine(settings.database_url, writer=True)
-        self.writer = create_writer(self.write_engine, max_batch=settings.write_batch_max)
+        self.writer = create_writer(
+            self.write_engine,
+            max_batch=settings.write_batch_max,
+            max_queue=settings.write_queue_max,
+        )
         self.limiter = RateLimiter(
             write=settings.write_rate_limit,
             read=settings.read_rate_limit,

@@ -80,6 +80,7 @@ class Settings:
     redact_emails: bool = False
     oauth_token_ttl_seconds: int = 3600
     write_batch_max: int = 500
+    write_queue_max: int = 2000
     log_level: str = "info"
     access_log: bool = False
     write_rate_limit: str = "1000/second"
@@ -131,6 +132,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "redact_emails": _parse_bool,
     "oauth_token_ttl_seconds": _parse_positive_int,
     "write_batch_max": _parse_positive_int,
+    "write_queue_max": _parse_positive_int,
     "log_level": _parse_log_level,
     "access_log": _parse_bool,
     "write_rate_limit": _parse_rate_limit,

@@ -15,7 +15,9 @@ ASKING = 50
 
 
 def _policies(engine: Engine) -> ProjectPolicies:
-    return ProjectPolicies(engine, create_writer(engine, max_batch=1), redact=True, emails=False)
+    return ProjectPolicies(
+        engine, create_writer(engine, max_batch=1, max_queue=1), redact=True, emails=False
+    )
 
 
 def _reads(engine: Engine) -> list[int]:

@@ -37,7 +37,7 @@ def writer_engine(engine: Engine, settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def writer(writer_engine: Engine) -> Iterator[Writer]:
-    writer = create_writer(writer_engine, max_batch=50)
+    writer = create_writer(writer_engine, max_batch=50, max_queue=1000)
     writer.start()
     yield writer
     writer.close()
@@ -139,7 +139,7 @@ def test_one_failing_write_does_not_fail_its_batch(
 def test_close_finishes_what_was_queued(
     engine: Engine, writer_engine: Engine, shop: Tenant
 ) -> None:
-    writer = create_writer(writer_engine, max_batch=5)
+    writer = create_writer(writer_engine, max_batch=5, max_queue=1000)
     writer.start()
 
     async def main() -> list[Placement]:
@@ -154,7 +154,7 @@ def test_close_finishes_what_was_queued(
 
 
 def test_a_stopped_writer_refuses_new_work(engine: Engine, shop: Tenant) -> None:
-    writer = create_writer(engine, max_batch=5)  # never started
+    writer = create_writer(engine, max_batch=5, max_queue=1000)  # never started
     with pytest.raises(StorageUnavailable):
         asyncio.run(writer.append(pending(shop, 1)))
 

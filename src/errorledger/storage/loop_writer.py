@@ -26,7 +26,7 @@ from errorledger.errors import StorageUnavailable
 from errorledger.files import fsync, fsync_directory
 from errorledger.storage.batches import Batches
 from errorledger.storage.database import sqlite_path
-from errorledger.storage.writes import Item, PendingEntry, Submitting, Ticket, resolve
+from errorledger.storage.writes import Item, PendingEntry, Submitting, Ticket, admit, resolve
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ LARGE_BATCH_BYTES = 64 * 1024
 
 
 class LoopWriter(Submitting):
-    def __init__(self, engine: Engine, *, max_batch: int) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int, max_queue: int) -> None:
         self._batches = Batches(engine)
         self._max_batch = max_batch
+        self._max_queue = max_queue
         database = sqlite_path(engine.url)
         self._wal = database.with_name(database.name + "-wal")
         self._queue: list[Ticket] = []
@@ -73,6 +74,7 @@ class LoopWriter(Submitting):
     def _submit(self, item: Item) -> asyncio.Future[Any]:
         if self._syncer is None:
             raise StorageUnavailable("the writer is not running")
+        admit(len(self._queue), self._max_queue)
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind(loop)

@@ -17,15 +17,16 @@ from sqlalchemy import Engine
 
 from errorledger.errors import StorageUnavailable
 from errorledger.storage.batches import Batches
-from errorledger.storage.writes import Item, Submitting, Ticket, resolve
+from errorledger.storage.writes import Item, Submitting, Ticket, admit, resolve
 
 log = logging.getLogger(__name__)
 
 
 class ThreadWriter(Submitting):
-    def __init__(self, engine: Engine, *, max_batch: int) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int, max_queue: int) -> None:
         self._batches = Batches(engine)
         self._max_batch = max_batch
+        self._max_queue = max_queue
         self._queue: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()  # None: stop
         self._thread: threading.Thread | None = None
 
@@ -43,6 +44,7 @@ class ThreadWriter(Submitting):
     def _submit(self, item: Item) -> asyncio.Future[Any]:
         if self._thread is None:
             raise StorageUnavailable("the writer is not running")
+        admit(self._queue.qsize(), self._max_queue)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.put(Ticket(item, loop, future))

@@ -14,7 +14,9 @@ from errorledger.storage.thread_writer import ThreadWriter
 from errorledger.storage.writes import Writer
 
 
-def create_writer(engine: Engine, *, max_batch: int) -> Writer:
+def create_writer(engine: Engine, *, max_batch: int, max_queue: int) -> Writer:
+    """``max_queue``: writes that may wait for the writer before more are refused
+    (``Overloaded``); ``max_batch``: writes in one transaction at most."""
     if is_sqlite(engine.url):
-        return LoopWriter(engine, max_batch=max_batch)
-    return ThreadWriter(engine, max_batch=max_batch)
+        return LoopWriter(engine, max_batch=max_batch, max_queue=max_queue)
+    return ThreadWriter(engine, max_batch=max_batch, max_queue=max_queue)

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection
 
 from errorledger.core.records import NewEntry, Placement
-from errorledger.errors import ErrorledgerError
+from errorledger.errors import ErrorledgerError, Overloaded
 
 T = TypeVar("T")
 
@@ -86,6 +86,14 @@ class Submitting:
 
     def _submit(self, item: Item) -> asyncio.Future[Any]:
         raise NotImplementedError
+
+
+def admit(waiting: int, limit: int) -> None:
+    """``Overloaded`` when ``waiting`` writes already wait for a writer that holds at most
+    ``limit`` (``ERRORLEDGER_WRITE_QUEUE_MAX``): under a load the writer cannot take, a
+    request is answered at once instead of waiting behind an ever longer queue."""
+    if waiting >= limit:
+        raise Overloaded()
 
 
 def resolve(batch: list[Ticket], results: list[Any]) -> None:
