@@ -144,6 +144,17 @@ def by_id(logs: list[Any]) -> dict[int, dict[str, Any]]:
     return found
 
 
+def read_back_on_a_new_server(pool: ServerPool, tenant: Tenant) -> dict[int, dict[str, Any]]:
+    """Every log of the integration, by id, as a server started now lists them."""
+    (restarted,) = pool.start()
+
+    async def read_back() -> dict[int, dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            return by_id(await list_all(client, restarted, tenant))
+
+    return asyncio.run(read_back())
+
+
 def assert_all_stored(
     outcomes: list[Outcome], stored: dict[int, dict[str, Any]], pool: ServerPool
 ) -> None:
@@ -191,13 +202,7 @@ def test_every_acknowledged_log_survives_sigkill(pool: ServerPool, tenant: Tenan
     ids = acknowledged_ids(outcomes)
     assert len(ids) == len(tags)
 
-    (restarted,) = pool.start()
-
-    async def read_back() -> dict[int, dict[str, Any]]:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            return by_id(await list_all(client, restarted, tenant))
-
-    stored = asyncio.run(read_back())
+    stored = read_back_on_a_new_server(pool, tenant)
     assert_all_stored(outcomes, stored, pool)
     assert set(stored) == set(ids.values()), "the database holds logs nobody was told about"
 
@@ -384,13 +389,7 @@ def test_sigterm_mid_burst_answers_what_it_took_and_stores_all_it_acknowledged(
         f" {len(ids)} of {len(tags)} acknowledged, {len(tags) - len(ids)} refused at the door"
     )
 
-    (restarted,) = pool.start()
-
-    async def read_back() -> dict[int, dict[str, Any]]:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            return by_id(await list_all(client, restarted, tenant))
-
-    stored = asyncio.run(read_back())
+    stored = read_back_on_a_new_server(pool, tenant)
     assert_all_stored(outcomes, stored, pool)
     assert_only_ours(stored, set(tags))
     # What got no answer was not stored: sending it again makes no duplicate.
