@@ -97,11 +97,11 @@ class ProjectPolicies:
 
     async def redaction_rules(self, principal: Principal) -> RedactionRules:
         principal.require("admin")
-        return await to_thread.run_sync(self._read_redaction, principal.project_id)
+        return (await to_thread.run_sync(self._reread, principal.project_id)).redaction_rules
 
     async def triage_rules(self, principal: Principal) -> triage.TriageRules:
         principal.require("admin")
-        return await to_thread.run_sync(self._read_triage, principal.project_id)
+        return (await to_thread.run_sync(self._reread, principal.project_id)).triage_rules
 
     async def set_redaction_rules(
         self, principal: Principal, rules: RedactionRules
@@ -132,34 +132,13 @@ class ProjectPolicies:
         await to_thread.run_sync(self._reread, project_id)
         return rules
 
-    def _read_redaction(self, project_id: str) -> RedactionRules:
-        return self._read(project_rules.REDACTION, project_id, RedactionRules)
-
-    def _read_triage(self, project_id: str) -> triage.TriageRules:
-        return self._read(project_rules.TRIAGE, project_id, triage.TriageRules)
-
-    def _read(self, kind: str, project_id: str, type_: type[R]) -> R:
-        with self._engine.connect() as conn:
-            text = project_rules.get_rules(conn, kind, project_id)
-        return type_() if text is None else msgspec.json.decode(text, type=type_)
-
     def _reread(self, project_id: str) -> Policy:
         """Read the project's rules and keep its policy (compiled here, off the event
-        loop)."""
+        loop); an admin's GET reads through here too, so it sees what writes will use."""
         with self._engine.connect() as conn:
             found = project_rules.get_all_rules(conn, project_id)
-        redaction = found.get(project_rules.REDACTION)
-        triage_text = found.get(project_rules.TRIAGE)
-        redaction_rules = (
-            _NO_REDACTION_RULES
-            if redaction is None
-            else msgspec.json.decode(redaction, type=RedactionRules)
-        )
-        triage_rules = (
-            triage.NO_RULES
-            if triage_text is None
-            else msgspec.json.decode(triage_text, type=triage.TriageRules)
-        )
+        redaction_rules = _decoded(found.get(project_rules.REDACTION), RedactionRules)
+        triage_rules = _decoded(found.get(project_rules.TRIAGE), triage.TriageRules)
         if len(self._known) >= _CACHED_PROJECTS:
             self._known.clear()
         policy = Policy(
@@ -176,3 +155,8 @@ class ProjectPolicies:
         )
         self._known[project_id] = policy
         return policy
+
+
+def _decoded(text: str | None, type_: type[R]) -> R:
+    """Stored rules; a project without any has the empty rules."""
+    return type_() if text is None else msgspec.json.decode(text, type=type_)

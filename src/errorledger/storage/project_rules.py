@@ -12,11 +12,6 @@ TRIAGE = "triage"
 _TABLES: dict[str, Table] = {REDACTION: redaction_rules, TRIAGE: hint_rules}
 
 
-def get_rules(conn: Connection, kind: str, project_id: str) -> str | None:
-    table = _TABLES[kind]
-    return conn.execute(select(table.c.rules).where(table.c.project_id == project_id)).scalar()
-
-
 def get_all_rules(conn: Connection, project_id: str) -> dict[str, str]:
     """Every kind of rules the project has, in one statement."""
     query = union_all(
