@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import TypeVar
 
-K = TypeVar("K")
-V = TypeVar("V")
+from errorledger.core.memory import remember
 
 SECRET_WORDS = frozenset(
     {
@@ -83,22 +81,10 @@ HARMLESS_LAST_WORDS = frozenset(
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
-# Names seen before are judged from memory; the memory is bounded, and names longer than
-# this are judged afresh: megabyte-long keys sent on purpose must not fill it.
-_CACHED_NAME_LENGTH = 128
-_CACHED_NAMES = 8192
+# Names seen before are judged from memory (core.memory: bounded, and names longer than
+# it keeps are judged afresh: megabyte-long keys sent on purpose must not fill it).
 _judged: dict[tuple[str, bool], bool] = {}
 _normalized: dict[str, str] = {}
-
-
-def remember(memo: dict[K, V], name: str, key: K, value: V) -> None:
-    """Keep ``value`` under ``key`` (made from ``name``) unless ``name`` is too long to be
-    worth it; a full memory starts over."""
-    if len(name) > _CACHED_NAME_LENGTH:
-        return
-    if len(memo) >= _CACHED_NAMES:
-        memo.clear()
-    memo[key] = value
 
 
 def words(name: str) -> tuple[str, ...]:

@@ -15,8 +15,9 @@ from typing import Any
 
 import msgspec
 
+from errorledger.core.memory import remember
 from errorledger.core.records import Finding
-from errorledger.core.redaction.names import is_secret_name, normalize, remember
+from errorledger.core.redaction.names import is_secret_name, normalize
 from errorledger.core.redaction.values import REDACTED, Hit, Scanner, is_card_number
 
 # The rule that redacts by name, wherever the name is: a key, a header, a parameter.

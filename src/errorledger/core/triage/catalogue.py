@@ -168,9 +168,15 @@ def _check_cause(cause: Cause, facts: frozenset[str]) -> None:
         check_template(text, facts=facts, where=f"cause {cause.id!r}")
 
 
-def compile_pattern(pattern: str, *, where: str) -> re2._Regexp:
+def re2_options() -> re2.Options:
+    """Triage's patterns match without case: exception names and messages come in any."""
     options = re2.Options()
     options.case_sensitive = False
+    return options
+
+
+def compile_pattern(pattern: str, *, where: str) -> re2._Regexp:
+    options = re2_options()
     options.max_mem = 1 << 20
     try:
         compiled = re2.compile(pattern, options)

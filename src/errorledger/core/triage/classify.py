@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import re2
 
+from errorledger.core.memory import remember
 from errorledger.core.triage.address import Address, parse
 from errorledger.core.triage.catalogue import (
     UNKNOWN,
@@ -33,13 +34,14 @@ from errorledger.core.triage.catalogue import (
     MessageRule,
     Signature,
     compile_pattern,
+    re2_options,
 )
 from errorledger.core.triage.hints import Hint, fill
 
 SCANNED = 4096  # chars of each message the rules see: the failure is named near the start
 _BODY_SCANNED = 8192
 _REMEMBERED_TEXT = 1024  # chars: longer texts are matched each time
-_REMEMBERED_TEXTS = 4096  # texts remembered at most; a full memory starts over
+_REMEMBERED_TEXTS = 4096  # texts remembered at most
 _GENERIC = ""
 
 
@@ -207,10 +209,9 @@ class Classifier:
         found = self._seen.get(joined)
         if found is None:
             found = self._match(joined)
-            if len(joined) <= _REMEMBERED_TEXT:
-                if len(self._seen) >= _REMEMBERED_TEXTS:
-                    self._seen.clear()
-                self._seen[joined] = found
+            remember(
+                self._seen, joined, joined, found, longest=_REMEMBERED_TEXT, most=_REMEMBERED_TEXTS
+            )
         return found
 
     def _match(self, joined: str) -> tuple[int | None, int | None]:
@@ -244,9 +245,7 @@ class Classifier:
 def _search_set(patterns: list[str]) -> re2.Set | None:
     if not patterns:
         return None
-    options = re2.Options()
-    options.case_sensitive = False
-    found = re2.Set.SearchSet(options)
+    found = re2.Set.SearchSet(re2_options())
     for pattern in patterns:
         found.Add(pattern)
     found.Compile()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import re2
 
 from errorledger.core.triage.address import Address
+from errorledger.core.triage.catalogue import re2_options
 from errorledger.core.triage.classify import Verdict
 
 VERSION = "v2"
@@ -38,36 +39,22 @@ class Group:
     culprit: str  # where the problem is, for people: host and path template, or source
 
 
-def _options() -> re2.Options:
-    options = re2.Options()
-    options.case_sensitive = False
-    return options
-
-
 # In this order: a URL holds numbers and e-mails, a uuid holds hex; RE2, so linear.
 _FOLDS = [
-    (re2.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", _options()), "<url>"),
-    (re2.compile(r"[^\s@'\"<>]+@[^\s@'\"<>]+\.[a-z]{2,}", _options()), "<email>"),
-    (
-        re2.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", _options()),
-        "<uuid>",
-    ),
-    (
-        re2.compile(
-            r"\d{4}-\d{2}-\d{2}([t ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?)?", _options()
-        ),
-        "<date>",
-    ),
-    (re2.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(:\d+)?", _options()), "<ip>"),
-    (
-        re2.compile(
+    (re2.compile(pattern, re2_options()), placeholder)
+    for pattern, placeholder in [
+        (r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", "<url>"),
+        (r"[^\s@'\"<>]+@[^\s@'\"<>]+\.[a-z]{2,}", "<email>"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>"),
+        (r"\d{4}-\d{2}-\d{2}([t ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?)?", "<date>"),
+        (r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(:\d+)?", "<ip>"),
+        (
             r"0x[0-9a-f]+|\b([0-9a-f]*[0-9][0-9a-f]*[a-f]|[0-9a-f]*[a-f][0-9a-f]*[0-9])[0-9a-f]*\b",
-            _options(),
+            "<hex>",
         ),
-        "<hex>",
-    ),
-    # Runs of digits are ids; a lone digit in a word is part of a name (oauth2, v3, utf8).
-    (re2.compile(r"\d{2,}|\b\d\b", _options()), "<n>"),
+        # Runs of digits are ids; a lone digit in a word is part of a name (oauth2, v3, utf8).
+        (r"\d{2,}|\b\d\b", "<n>"),
+    ]
 ]
 
 
