@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from typing import TypeVar
 
 from errorledger.core.records import EntryCursor
 from errorledger.errors import InvalidInput
 
+T = TypeVar("T")
 _INT64 = range(-(2**63), 2**63)
 _MAX_LENGTH = 64  # two 64-bit integers and a dot, in base64, with room to spare
 
@@ -32,3 +35,13 @@ def decode_cursor(text: str) -> EntryCursor:
         raise InvalidInput.single(
             ("query", "cursor"), "invalid", "The cursor is not one this API returned."
         ) from None
+
+
+def split_page(
+    rows: list[T], page_size: int, cursor_of: Callable[[T], EntryCursor]
+) -> tuple[list[T], str | None]:
+    """A page and the cursor of the next one: ``rows`` holds up to ``page_size + 1``, and
+    one more means there is a next page, which starts after the page's last row."""
+    if len(rows) <= page_size:
+        return rows, None
+    return rows[:page_size], encode_cursor(cursor_of(rows[page_size - 1]))

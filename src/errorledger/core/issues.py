@@ -9,12 +9,20 @@ from sqlalchemy import Connection
 
 from errorledger.clock import now_us
 from errorledger.core.authn import Principal
-from errorledger.core.cursor import decode_cursor, encode_cursor
+from errorledger.core.cursor import decode_cursor, split_page
 from errorledger.core.policies import ProjectPolicies
-from errorledger.core.query import EntryQuery, Page
-from errorledger.core.records import EntryCursor, EntryFilter, IssueCursor, IssueFilter, IssueRecord
+from errorledger.core.query import EntryQuery, Page, page_of
+from errorledger.core.records import (
+    EntryCursor,
+    EntryFilter,
+    EntryRecord,
+    IssueCursor,
+    IssueFilter,
+    IssueRecord,
+)
 from errorledger.core.triage.hints import Hint
 from errorledger.errors import NotFound
+from errorledger.storage import entries as stored_entries
 from errorledger.storage import issues as stored_issues
 from errorledger.storage.issue_counts import HOUR_US
 from errorledger.storage.writes import Writer
@@ -66,14 +74,10 @@ class Issues:
                 limit=page_size + 1,
             ),
         )
-        next_cursor = None
-        if len(rows) > page_size:
-            rows = rows[:page_size]
-            last = rows[-1][0]
-            key = getattr(last, where.sort)
-            next_cursor = encode_cursor(EntryCursor(key, last.id))
-        views = [await self._view(issue, facts) for issue, facts in rows]
-        return IssuePage(views, next_cursor)
+        page, next_cursor = split_page(
+            rows, page_size, lambda last: EntryCursor(getattr(last[0], where.sort), last[0].id)
+        )
+        return IssuePage(await self._views(principal.project_id, page), next_cursor)
 
     async def get(self, principal: Principal, issue_id: int) -> IssueDetail:
         last_hour = now_us() // HOUR_US
@@ -84,17 +88,28 @@ class Issues:
             counts = stored_issues.hours(conn, issue_id=issue_id, first=first_hour, last=last_hour)
             return found, counts
 
-        (issue, facts), counts = await self._entries.read(principal, read)
+        found, counts = await self._entries.read(principal, read)
         histogram = [counts.get(hour, 0) for hour in range(first_hour, last_hour + 1)]
-        return IssueDetail(await self._view(issue, facts), first_hour * HOUR_US, histogram)
+        (view,) = await self._views(principal.project_id, [found])
+        return IssueDetail(view, first_hour * HOUR_US, histogram)
 
     async def entries(
         self, principal: Principal, issue_id: int, *, cursor: str | None, page_size: int
     ) -> Page:
-        await self._entries.read(principal, lambda conn: _require(conn, principal, issue_id))
-        return await self._entries.search(
-            principal, where=EntryFilter(issue_id=issue_id), cursor=cursor, page_size=page_size
-        )
+        """Newest first; the issue's existence is checked in the same read."""
+        after = None if cursor is None else decode_cursor(cursor)
+
+        def read(conn: Connection) -> list[EntryRecord]:
+            _require(conn, principal, issue_id)
+            return stored_entries.search(
+                conn,
+                project_id=principal.project_id,
+                where=EntryFilter(issue_id=issue_id),
+                after=after,
+                limit=page_size + 1,
+            )
+
+        return page_of(await self._entries.read(principal, read), page_size)
 
     async def set_status(self, principal: Principal, issue_id: int, status: str) -> IssueDetail:
         """Needs the ``admin`` scope. A resolved issue reopens by itself on its next entry."""
@@ -109,12 +124,12 @@ class Issues:
             raise NotFound("Issue")
         return await self.get(principal, issue_id)
 
-    async def hint(self, project_id: str, cause: str, facts: dict[str, str]) -> Hint:
-        policy = await self._policies.policy_for(project_id)
-        return policy.classifier.hint(cause, facts)
-
-    async def _view(self, issue: IssueRecord, facts: dict[str, str]) -> IssueView:
-        return IssueView(issue, await self.hint(issue.project_id, issue.cause, facts))
+    async def _views(
+        self, project_id: str, found: list[tuple[IssueRecord, dict[str, str]]]
+    ) -> list[IssueView]:
+        """Each issue with its hint, filled with its latest entry's facts."""
+        classifier = (await self._policies.policy_for(project_id)).classifier
+        return [IssueView(issue, classifier.hint(issue.cause, facts)) for issue, facts in found]
 
 
 def _require(

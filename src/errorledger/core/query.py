@@ -11,7 +11,7 @@ from anyio import to_thread
 from sqlalchemy import Connection, Engine
 
 from errorledger.core.authn import Principal
-from errorledger.core.cursor import decode_cursor, encode_cursor
+from errorledger.core.cursor import decode_cursor, split_page
 from errorledger.core.entries import EntryKind
 from errorledger.core.ratelimit import RateLimiter
 from errorledger.core.records import EntryCursor, EntryFilter, EntryRecord
@@ -60,7 +60,7 @@ class EntryQuery:
                 limit=page_size + 1,
             )
 
-        return _page(await self._read(principal, read), page_size)
+        return page_of(await self._read(principal, read), page_size)
 
     async def search(
         self, principal: Principal, *, where: EntryFilter, cursor: str | None, page_size: int
@@ -78,7 +78,7 @@ class EntryQuery:
                 limit=page_size + 1,
             ),
         )
-        return _page(rows, page_size)
+        return page_of(rows, page_size)
 
     async def get(
         self,
@@ -149,12 +149,9 @@ class EntryQuery:
             raise
 
 
-def _page(rows: list[EntryRecord], page_size: int) -> Page:
+def page_of(rows: list[EntryRecord], page_size: int) -> Page:
     """``rows`` holds up to ``page_size + 1``: one more means there is a next page."""
-    if len(rows) <= page_size:
-        return Page(rows, None)
-    last = rows[page_size - 1]
-    return Page(rows[:page_size], encode_cursor(EntryCursor(last.occurred_at, last.id)))
+    return Page(*split_page(rows, page_size, lambda last: EntryCursor(last.occurred_at, last.id)))
 
 
 def _require_integration(conn: Connection, principal: Principal, integration_id: int) -> None:
