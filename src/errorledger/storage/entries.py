@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Row, func, or_, select, tuple_
 
 from errorledger.core.records import (
     EntryCursor,
@@ -130,13 +130,7 @@ def search(
     if where.failure_class is not None:
         query = query.where(entries.c.failure_class == where.failure_class)
     if where.text is not None:
-        pattern = "%" + _escape_like(where.text) + "%"
-        query = query.where(
-            or_(
-                entries.c.message.ilike(pattern, escape="\\"),
-                entries.c.url.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(contains_text(where.text, entries.c.message, entries.c.url))
     if after is not None:
         query = query.where(
             tuple_(entries.c.occurred_at, entries.c.id) < tuple_(after.occurred_at, after.id)
@@ -145,5 +139,8 @@ def search(
     return [_record(row) for row in conn.execute(query)]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def contains_text(text: str, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
+    """One of ``columns`` holds ``text``, in any case, its ``%`` and ``_`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))

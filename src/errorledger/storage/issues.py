@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, and_, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, select, tuple_, update
 
 from errorledger.core.records import IssueCursor, IssueFilter, IssueRecord
+from errorledger.storage.entries import contains_text
 from errorledger.storage.tables import entries, issue_hours, issues
 
 _decode_json = msgspec.json.Decoder().decode
@@ -66,14 +67,8 @@ def search(
         if wanted is not None:
             query = query.where(column == wanted)
     if where.text is not None:
-        pattern = "%" + where.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
         query = query.where(
-            or_(
-                issues.c.message.ilike(pattern, escape="\\"),
-                issues.c.culprit.ilike(pattern, escape="\\"),
-                issues.c.cause.ilike(pattern, escape="\\"),
-            )
+            contains_text(where.text, issues.c.message, issues.c.culprit, issues.c.cause)
         )
     if after is not None:
         query = query.where(tuple_(key, issues.c.id) < tuple_(after.key, after.id))
