@@ -20,7 +20,7 @@ from errorledger.storage.issue_counts import IssueCounts
 from errorledger.storage.sequencing import Sequencer
 from errorledger.storage.tables import entries
 
-_INSERT_CHUNK = 1000  # rows per statement: 18 columns stay under every driver's parameter cap
+_INSERT_CHUNK = 1000  # rows per statement: 22 columns stay under every driver's parameter cap
 # Where each column's value comes from: the entry, or what storage assigned it.
 _FROM_PLACEMENT = {
     "id": "id",
